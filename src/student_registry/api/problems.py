@@ -1,0 +1,172 @@
+"""RFC 9457 problem details: the one place errors become HTTP responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_412_PRECONDITION_FAILED,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
+from litestar.utils.scope.state import ScopeState
+from msgspec import Struct
+
+from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.validation import explain
+from student_registry.errors import (
+    Conflict,
+    FieldError,
+    InvalidCursor,
+    InvalidStudent,
+    RegistryError,
+    StaleRevision,
+    StoreUnavailable,
+    StudentNotFound,
+)
+
+PROBLEM_JSON = "application/problem+json"
+RETRY_AFTER_SECONDS = "5"
+TYPE_BASE = "https://student-registry.dev/problems/"
+
+log = logging.getLogger(__name__)
+
+
+class InvalidField(Struct):
+    """One invalid field in a 422 problem."""
+
+    path: str
+    message: str
+
+
+class Problem(Struct, omit_defaults=True):
+    """An RFC 9457 problem details document."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    instance: str | None = None
+    errors: list[InvalidField] | None = None
+
+
+def _slug(status: int, name: str) -> str:
+    return f"{TYPE_BASE}{name}" if name else f"{TYPE_BASE}http-{status}"
+
+
+_DOMAIN: dict[type[RegistryError], tuple[int, str, str]] = {
+    StoreUnavailable: (
+        HTTP_503_SERVICE_UNAVAILABLE,
+        "Service temporarily unavailable",
+        "unavailable",
+    ),
+    InvalidStudent: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid student", "invalid-student"),
+    InvalidCursor: (HTTP_400_BAD_REQUEST, "Invalid cursor", "invalid-cursor"),
+    StudentNotFound: (HTTP_404_NOT_FOUND, "Student not found", "not-found"),
+    StaleRevision: (HTTP_412_PRECONDITION_FAILED, "Precondition failed", "stale-revision"),
+    Conflict: (HTTP_409_CONFLICT, "Conflict", "conflict"),
+}
+
+
+def problem_response(
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    slug: str = "",
+    errors: list[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Problem]:
+    """A problem details response."""
+    body = Problem(
+        type=_slug(status, slug),
+        title=title,
+        status=status,
+        detail=detail,
+        instance=request.url.path,
+        errors=[InvalidField(e.path, e.message) for e in errors] if errors is not None else None,
+    )
+    return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def describe_domain_error(exc: RegistryError) -> tuple[int, str, str]:
+    """Status, title and type slug of a domain error."""
+    for cls in type(exc).__mro__:
+        if cls in _DOMAIN:
+            return _DOMAIN[cls]
+    return HTTP_500_INTERNAL_SERVER_ERROR, "Internal error", "internal"
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> Response[Problem]:
+    """Map a domain error to its problem."""
+    status, title, slug = describe_domain_error(exc)
+    if isinstance(exc, StoreUnavailable):
+        log.warning("redis unavailable: %s", exc)
+        detail = "The student store cannot be reached right now. Try again in a few seconds."
+        headers = {"Retry-After": RETRY_AFTER_SECONDS}
+        return problem_response(
+            request, status=status, title=title, detail=detail, slug=slug, headers=headers
+        )
+    errors = exc.errors if isinstance(exc, InvalidStudent) else None
+    detail = "Some fields are invalid; see errors." if errors else str(exc)
+    return problem_response(
+        request, status=status, title=title, detail=detail, slug=slug, errors=errors
+    )
+
+
+def _body_errors(request: Request[Any, Any, Any]) -> list[FieldError] | None:
+    body = ScopeState.from_scope(request.scope).json
+    if request.method not in {"POST", "PATCH"} or not isinstance(body, dict):
+        return None
+    model = StudentCreate if request.method == "POST" else StudentPatch
+    return explain(body, model) or None
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
+    """Map the framework's HTTP errors (404, 405, 413, 415, bad parameters) to problems."""
+    if isinstance(exc, ValidationException):
+        errors = _body_errors(request) or [
+            FieldError(path=str(e.get("key", "$")), message=str(e.get("message", "is invalid")))
+            for e in (exc.extra if isinstance(exc.extra, list) else [])
+        ]
+        status = HTTP_422_UNPROCESSABLE_ENTITY
+        return problem_response(
+            request,
+            status=status,
+            title="Invalid request",
+            detail="Some fields are invalid; see errors.",
+            slug="invalid-request",
+            errors=errors,
+        )
+    title = exc.detail if exc.detail else "Error"
+    return problem_response(
+        request, status=exc.status_code, title=title, detail=title, headers=exc.headers
+    )
+
+
+def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Problem]:
+    """Log an unexpected error and answer 500 without leaking anything."""
+    log.exception("unexpected error on %s %s", request.method, request.url.path, exc_info=exc)
+    return problem_response(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        title="Internal error",
+        detail="Something went wrong on our side. It has been logged.",
+        slug="internal",
+    )
+
+
+def is_api_request(request: Request[Any, Any, Any]) -> bool:
+    """Whether errors of this request are answered as problem JSON rather than a page."""
+    path = request.url.path
+    return path.startswith(("/api/", "/healthz", "/readyz")) or (
+        MediaType.HTML not in request.headers.get("accept", "")
+    )

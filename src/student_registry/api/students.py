@@ -1,0 +1,112 @@
+"""JSON routes over students: parse, call the service, shape the answer."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from litestar import Controller, Response, delete, get, patch, post
+from litestar.datastructures import ResponseHeader
+from litestar.params import Parameter
+from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
+
+from student_registry.api.guards import require_json
+from student_registry.domain.models import Student, StudentCreate, StudentPage, StudentPatch
+from student_registry.domain.service import Registry
+
+MAX_JSON_BODY = 64 * 1024
+ETAG_HEADER = ResponseHeader(
+    name="ETag", description="The student's revision.", documentation_only=True
+)
+
+
+def etag(revision: str) -> str:
+    """The ETag of a revision."""
+    return f'"{revision}"'
+
+
+def parse_if_match(header: str | None) -> str | None:
+    """The revision an If-Match header names; None for absent or ``*``."""
+    if header is None or header.strip() == "*":
+        return None
+    return header.strip().removeprefix("W/").strip('"')
+
+
+class StudentController(Controller):
+    """Register, read, list, change and remove students."""
+
+    path = "/api/v1/students"
+    tags = ["students"]  # noqa: RUF012  (the base class declares it as an instance attribute)
+
+    @post(
+        status_code=HTTP_201_CREATED,
+        guards=[require_json],
+        request_max_body_size=MAX_JSON_BODY,
+        response_headers=[
+            ETAG_HEADER,
+            ResponseHeader(
+                name="Location", description="The new student.", documentation_only=True
+            ),
+        ],
+        summary="Register a student",
+    )
+    async def register_student(self, data: StudentCreate, registry: Registry) -> Response[Student]:
+        """Register a student. 409 when the id or the email is taken; the stored one is kept."""
+        stored = await registry.register_student(data)
+        return Response(
+            stored.student,
+            status_code=HTTP_201_CREATED,
+            headers={
+                "Location": f"{self.path}/{stored.student.id}",
+                "ETag": etag(stored.revision),
+            },
+        )
+
+    @get(summary="List students")
+    async def list_students(
+        self,
+        registry: Registry,
+        limit: Annotated[int, Parameter(ge=1, le=500, description="Page size.")] = 50,
+        cursor: Annotated[
+            str | None, Parameter(description="next_cursor of the previous page.")
+        ] = None,
+        course: Annotated[str | None, Parameter(description="Only this course, exactly.")] = None,
+        q: Annotated[
+            str, Parameter(max_length=100, description="Start of the first or last name.")
+        ] = "",
+    ) -> StudentPage:
+        """Students by last name, first name and id, ignoring case and accents."""
+        return await registry.list_students(limit=limit, cursor=cursor, course=course, q=q)
+
+    @get("/{student_id:str}", response_headers=[ETAG_HEADER], summary="Get a student")
+    async def get_student(self, student_id: str, registry: Registry) -> Response[Student]:
+        """One student, with its ETag."""
+        stored = await registry.get_student(student_id)
+        return Response(stored.student, headers={"ETag": etag(stored.revision)})
+
+    @patch(
+        "/{student_id:str}",
+        guards=[require_json],
+        request_max_body_size=MAX_JSON_BODY,
+        response_headers=[ETAG_HEADER],
+        summary="Change a student",
+    )
+    async def update_student(
+        self,
+        student_id: str,
+        data: StudentPatch,
+        registry: Registry,
+        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+    ) -> Response[Student]:
+        """Change some fields. 412 when If-Match names an older revision."""
+        stored = await registry.update_student(student_id, data, if_match=parse_if_match(if_match))
+        return Response(stored.student, headers={"ETag": etag(stored.revision)})
+
+    @delete("/{student_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Remove a student")
+    async def delete_student(
+        self,
+        student_id: str,
+        registry: Registry,
+        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+    ) -> None:
+        """Remove a student. 412 when If-Match names an older revision."""
+        await registry.delete_student(student_id, if_match=parse_if_match(if_match))

@@ -1,0 +1,125 @@
+"""The student models, named by role, with their constraints on the fields."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+from student_registry.domain import rules
+
+StudentId = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=64,
+        pattern=rules.ID_PATTERN,
+        description="The school's student number: 1-64 of A-Z a-z 0-9 _ -.",
+        examples=["2024-0042"],
+    ),
+]
+Name = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=rules.TEXT_MAX + 64,
+        pattern=rules.TEXT_PATTERN,
+        description="1-100 characters once trimmed; any letters, apostrophes, hyphens, spaces.",
+        examples=["Éloïse"],
+    ),
+]
+Course = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=rules.TEXT_MAX + 64,
+        pattern=rules.TEXT_PATTERN,
+        description="The class or course, 1-100 characters once trimmed.",
+        examples=["3eB"],
+    ),
+]
+Email = Annotated[
+    str,
+    Meta(
+        max_length=rules.EMAIL_MAX,
+        pattern=rules.EMAIL_PATTERN,
+        description="Optional; unique among students, ignoring case.",
+        examples=["eloise.durand@example.org"],
+    ),
+]
+BirthDate = Annotated[
+    date,
+    Meta(description="YYYY-MM-DD, from 1900-01-01 up to today.", examples=["2009-04-17"]),
+]
+
+
+class StudentCreate(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A registration: every field but the id and the email is required."""
+
+    first_name: Name
+    last_name: Name
+    birth_date: BirthDate
+    course: Course
+    id: StudentId | None = None
+    email: Email | None = None
+
+    def __post_init__(self) -> None:
+        rules.normalize(self)
+
+
+class StudentPatch(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A partial change: only the fields present change; a null email removes it."""
+
+    first_name: Name | UnsetType = UNSET
+    last_name: Name | UnsetType = UNSET
+    birth_date: BirthDate | UnsetType = UNSET
+    course: Course | UnsetType = UNSET
+    email: Email | UnsetType | None = UNSET
+
+    def __post_init__(self) -> None:
+        rules.normalize(self)
+
+
+class Student(Struct, kw_only=True):
+    """A registered student, as the API shows it."""
+
+    id: str
+    first_name: str
+    last_name: str
+    birth_date: date
+    course: str
+    email: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+
+class StoredStudent(Struct, kw_only=True):
+    """A student with its revision, as the store returns it."""
+
+    student: Student
+    revision: str
+
+
+class StudentPage(Struct, kw_only=True):
+    """One page of a listing; pass ``next_cursor`` back to get the next one."""
+
+    items: list[Student]
+    next_cursor: str | None
+    total: int
+
+
+class CourseCount(Struct, kw_only=True):
+    """How many students one course has."""
+
+    course: str
+    students: int
+
+
+def student_from_hash(fields: dict[str, Any]) -> StoredStudent:
+    """Build a stored student from its Redis hash."""
+    return StoredStudent(
+        student=msgspec.convert(fields, Student, strict=False),
+        revision=str(fields["rev"]),
+    )

@@ -1,0 +1,60 @@
+"""The student rules that a type alone cannot say, and the messages a person reads."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+# Any printable text: names keep every letter, apostrophe and hyphen exactly as typed.
+TEXT_PATTERN = r"^[^\x00-\x1f\x7f]+$"
+TEXT_MAX = 100
+EMAIL_MAX = 254
+# The HTML standard's definition of a valid email address, as browsers check it.
+EMAIL_PATTERN = (
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
+EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+
+TEXT_FIELDS = ("first_name", "last_name", "course")
+
+MESSAGES = {
+    "id": "must be 1 to 64 characters, each a letter A-Z or a-z, a digit, '_' or '-'",
+    "first_name": "must be 1 to 100 characters, with no control characters",
+    "last_name": "must be 1 to 100 characters, with no control characters",
+    "course": "must be 1 to 100 characters, with no control characters",
+    "email": "must be a valid email address, like name@example.org",
+    "birth_date": "must be a date written YYYY-MM-DD",
+}
+REQUIRED = "is required"
+UNKNOWN = "is not a field of a student"
+FUTURE_BIRTH_DATE = "must not be in the future"
+EARLY_BIRTH_DATE = "must not be before 1900-01-01"
+
+
+def field_problem(name: str, value: Any) -> str | None:
+    """What is wrong with a field's value once its type is right, or None."""
+    if name in TEXT_FIELDS and not 1 <= len(value.strip()) <= TEXT_MAX:
+        return MESSAGES[name]
+    if name == "birth_date" and isinstance(value, date):
+        if value > date.today():
+            return FUTURE_BIRTH_DATE
+        if value < EARLIEST_BIRTH_DATE:
+            return EARLY_BIRTH_DATE
+    return None
+
+
+def normalize(model: Any) -> None:
+    """Trim the texts of a model in place, then check what its types cannot."""
+    for name in TEXT_FIELDS:
+        value = getattr(model, name)
+        if isinstance(value, str):
+            setattr(model, name, value.strip())
+    email = getattr(model, "email", None)
+    if isinstance(email, str):
+        model.email = email.strip() or None
+    for name in (*TEXT_FIELDS, "birth_date"):
+        value = getattr(model, name)
+        if isinstance(value, str | date) and (problem := field_problem(name, value)):
+            raise ValueError(f"{name} {problem}")

@@ -1,0 +1,180 @@
+"""The registry's rules: registering, reading, listing, changing and removing students."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import secrets
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+import msgspec
+
+from student_registry.domain.models import (
+    CourseCount,
+    StoredStudent,
+    Student,
+    StudentCreate,
+    StudentPage,
+    StudentPatch,
+    student_from_hash,
+)
+from student_registry.domain.text import fold, make_sort_key
+from student_registry.errors import InvalidCursor, StaleRevision, StudentExists, StudentNotFound
+from student_registry.store.redis_store import RedisStore, StudentRow
+
+ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
+GENERATED_ID_LENGTH = 10
+MAX_ATTEMPTS = 5
+
+
+def now_rfc3339() -> str:
+    """The current UTC time as RFC 3339 with microseconds."""
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def generate_id() -> str:
+    """A short, random, URL-safe student id."""
+    return "".join(secrets.choice(ID_ALPHABET) for _ in range(GENERATED_ID_LENGTH))
+
+
+def encode_cursor(sort_key: str) -> str:
+    """An opaque cursor pointing just after a student in the order."""
+    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> str:
+    """The sort key inside a cursor; InvalidCursor when it is not one of ours."""
+    try:
+        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidCursor("The cursor is not valid; start again without it.") from None
+    if sort_key.count("\0") != 2:
+        raise InvalidCursor("The cursor is not valid; start again without it.")
+    return sort_key
+
+
+def student_id_of(sort_key: str) -> str:
+    """The id at the end of a sort key."""
+    return sort_key.rsplit("\0", 1)[1]
+
+
+def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
+    """The store's form of a student's values."""
+    email = student.email or ""
+    return StudentRow(
+        id=student_id,
+        first_name=student.first_name,
+        last_name=student.last_name,
+        birth_date=student.birth_date.isoformat(),
+        course=student.course,
+        email=email,
+        email_norm=email.lower(),
+        sort_key=make_sort_key(
+            last_name=student.last_name, first_name=student.first_name, student_id=student_id
+        ),
+    )
+
+
+class Registry:
+    """The service layer over a store; the API, the page and the CLI all go through it."""
+
+    def __init__(self, store: RedisStore) -> None:
+        self.store = store
+
+    async def check_ready(self) -> None:
+        """Raise StoreUnavailable unless the store answers."""
+        await self.store.ping()
+
+    async def register_student(self, data: StudentCreate) -> StoredStudent:
+        """Register a student; a missing id is generated. Raises StudentExists or EmailTaken."""
+        for _ in range(MAX_ATTEMPTS):
+            student_id = data.id or generate_id()
+            now = now_rfc3339()
+            try:
+                revision, _ = await self.store.create(to_row(data, student_id), now=now)
+            except StudentExists:
+                if data.id is not None:
+                    raise
+                continue
+            student = Student(
+                id=student_id,
+                first_name=data.first_name,
+                last_name=data.last_name,
+                birth_date=data.birth_date,
+                course=data.course,
+                email=data.email,
+                created_at=datetime.fromisoformat(now),
+                updated_at=datetime.fromisoformat(now),
+            )
+            return StoredStudent(student=student, revision=revision)
+        raise StudentExists("(generated)")
+
+    async def get_student(self, student_id: str) -> StoredStudent:
+        """One student with its revision. Raises StudentNotFound."""
+        fields = await self.store.get(student_id)
+        if fields is None:
+            raise StudentNotFound(student_id)
+        return student_from_hash(fields)
+
+    async def list_students(
+        self, *, limit: int, cursor: str | None = None, course: str | None = None, q: str = ""
+    ) -> StudentPage:
+        """A page of students in alphabetical order, optionally filtered by course and name."""
+        after = decode_cursor(cursor) if cursor else None
+        prefix = fold(q.strip())
+        if prefix and course is None:
+            candidates = await self.store.search_candidates(
+                prefix=prefix, after=after, limit=limit + 1
+            )
+            ordered = sorted({sort_key for sort_key, _ in candidates.entries})[: limit + 1]
+            found = await self.store.get_many([student_id_of(k) for k in ordered[:limit]])
+            entries = [(fields["sort_key"], fields) for fields in found]
+            total, more = candidates.total, len(ordered) > limit
+        else:
+            page = await self.store.page(course=course, after=after, limit=limit + 1, prefix=prefix)
+            entries, total = page.entries[:limit], page.total
+            more = len(page.entries) > limit
+        items = [student_from_hash(fields).student for _, fields in entries]
+        next_cursor = encode_cursor(entries[-1][0]) if more and entries else None
+        return StudentPage(items=items, next_cursor=next_cursor, total=total)
+
+    async def update_student(
+        self, student_id: str, patch: StudentPatch, *, if_match: str | None = None
+    ) -> StoredStudent:
+        """Apply a partial change. Raises StudentNotFound, StaleRevision or EmailTaken."""
+        changes = {
+            f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET
+        }
+        for _ in range(MAX_ATTEMPTS):
+            current = await self.get_student(student_id)
+            if if_match is not None and if_match != current.revision:
+                raise StaleRevision(student_id)
+            now = now_rfc3339()
+            merged = msgspec.structs.replace(
+                current.student, **changes, updated_at=datetime.fromisoformat(now)
+            )
+            try:
+                revision, _ = await self.store.replace(
+                    to_row(merged, student_id), now=now, expected_revision=current.revision
+                )
+            except StaleRevision:
+                if if_match is not None:
+                    raise
+                continue
+            return StoredStudent(student=merged, revision=revision)
+        raise StaleRevision(student_id)
+
+    async def delete_student(self, student_id: str, *, if_match: str | None = None) -> None:
+        """Remove a student. Raises StudentNotFound or StaleRevision."""
+        await self.store.delete(student_id, expected_revision=if_match or "")
+
+    async def export_students(self, *, course: str | None = None) -> AsyncIterator[Student]:
+        """Every student in order, streamed."""
+        async for fields in self.store.iter_all(course=course):
+            yield student_from_hash(fields).student
+
+    async def course_stats(self) -> list[CourseCount]:
+        """Students per course, by course name."""
+        counts = await self.store.course_counts()
+        return [CourseCount(course=c, students=n) for c, n in sorted(counts.items())]

@@ -1,0 +1,15 @@
+"""Folding of names for order and search: case- and accent-insensitive, stable bytes."""
+
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lower-case, accent-free form of a text: ``Éloïse`` -> ``eloise``, ``ß`` -> ``ss``."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return unicodedata.normalize("NFC", bare)
+
+
+def make_sort_key(*, last_name: str, first_name: str, student_id: str) -> str:
+    """The key that orders students by last name, first name, then id."""
+    return f"{fold(last_name)}\0{fold(first_name)}\0{student_id}"

@@ -1,0 +1,55 @@
+"""Turning untrusted input into models, with every invalid field named at once."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+import msgspec
+
+from student_registry.domain import rules
+from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.errors import FieldError, InvalidStudent
+
+ModelT = TypeVar("ModelT", StudentCreate, StudentPatch)
+
+
+def explain(raw: Any, model: type[StudentCreate] | type[StudentPatch]) -> list[FieldError]:
+    """Every problem of a raw mapping against a model, one per field."""
+    if not isinstance(raw, dict):
+        return [FieldError(path="$", message="must be a JSON object with the student's fields")]
+    fields = msgspec.structs.fields(model)
+    known = {f.encode_name for f in fields}
+    errors = [FieldError(path=str(key), message=rules.UNKNOWN) for key in raw if key not in known]
+    for field in fields:
+        if field.encode_name not in raw:
+            if field.required:
+                errors.append(FieldError(path=field.encode_name, message=rules.REQUIRED))
+            continue
+        try:
+            value = msgspec.convert(raw[field.encode_name], field.type)
+        except msgspec.ValidationError:
+            errors.append(FieldError(path=field.encode_name, message=rules.MESSAGES[field.name]))
+            continue
+        if value is not None and (problem := rules.field_problem(field.name, value)):
+            errors.append(FieldError(path=field.encode_name, message=problem))
+    return errors
+
+
+def parse(raw: Any, model: type[ModelT]) -> ModelT:
+    """Convert a raw mapping into a model, or raise InvalidStudent naming every bad field."""
+    try:
+        return msgspec.convert(raw, model)
+    except msgspec.ValidationError as exc:
+        errors = explain(raw, model) or [FieldError(path="$", message=str(exc))]
+        raise InvalidStudent(errors) from None
+
+
+def decode(body: bytes, model: type[ModelT]) -> ModelT:
+    """Decode a JSON body into a model, or raise InvalidStudent naming every bad field."""
+    try:
+        return msgspec.json.decode(body, type=model)
+    except msgspec.ValidationError:
+        pass
+    except msgspec.DecodeError as exc:
+        raise InvalidStudent([FieldError(path="$", message=f"is not valid JSON ({exc})")]) from None
+    return parse(msgspec.json.decode(body), model)

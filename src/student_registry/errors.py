@@ -1,0 +1,82 @@
+"""The domain's exceptions, raised by the store and the service, mapped to HTTP in one place.
+
+RegistryError
+├── StoreUnavailable        Redis cannot be reached or did not answer in time
+├── InvalidStudent          input breaks the student rules; carries every field's error
+├── InvalidCursor           a pagination cursor that this service did not issue
+├── StudentNotFound         no student with that id
+└── Conflict
+    ├── StudentExists       the id is taken
+    ├── EmailTaken          another student has that email
+    └── StaleRevision       If-Match names a revision that is no longer current
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class FieldError:
+    """One invalid input field: where it is and what is wrong, in words a person reads."""
+
+    path: str
+    message: str
+
+
+class RegistryError(Exception):
+    """Base of every error the registry raises on purpose."""
+
+
+class StoreUnavailable(RegistryError):
+    """Redis cannot be reached or did not answer in time."""
+
+
+class InvalidStudent(RegistryError):
+    """Input that breaks the student rules, with one error per field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class InvalidCursor(RegistryError):
+    """A pagination cursor that this service did not issue."""
+
+
+class StudentNotFound(RegistryError):
+    """No student has this id."""
+
+    def __init__(self, student_id: str) -> None:
+        super().__init__(f"No student has the id {student_id!r}.")
+        self.student_id = student_id
+
+
+class Conflict(RegistryError):
+    """The request conflicts with the stored data, which is left untouched."""
+
+
+class StudentExists(Conflict):
+    """The id is taken."""
+
+    def __init__(self, student_id: str) -> None:
+        super().__init__(f"A student with the id {student_id!r} is already registered.")
+        self.student_id = student_id
+
+
+class EmailTaken(Conflict):
+    """Another student has this email."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"Another student already has the email {email!r}.")
+        self.email = email
+
+
+class StaleRevision(Conflict):
+    """If-Match names a revision that is no longer current."""
+
+    def __init__(self, student_id: str) -> None:
+        super().__init__(
+            f"The student {student_id!r} changed since you read it; fetch it again and retry."
+        )
+        self.student_id = student_id

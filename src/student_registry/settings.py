@@ -1,0 +1,69 @@
+"""The one settings object, read from the environment and validated at startup."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta, Struct
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+ENVIRONMENT = {
+    "redis_url": "REDIS_URL",
+    "host": "HOST",
+    "port": "PORT",
+    "log_level": "LOG_LEVEL",
+    "workers": "WEB_CONCURRENCY",
+    "secret_key": "SECRET_KEY",
+    "redis_timeout": "REDIS_TIMEOUT",
+}
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use; the message says which and why."""
+
+
+class Settings(Struct, kw_only=True, frozen=True):
+    """How the service runs. Every field can be set by the environment variable beside it."""
+
+    redis_url: Annotated[str, Meta(pattern=r"^(redis|rediss|unix)://")] = "redis://localhost:6379/0"
+    host: str = "127.0.0.1"
+    port: Annotated[int, Meta(ge=1, le=65535)] = 5000
+    log_level: LogLevel = "INFO"
+    workers: Annotated[int, Meta(ge=1, le=64)] = max(os.cpu_count() or 1, 1)
+    # Signs the anti-forgery cookie. Without one, `serve` makes a random key for its workers:
+    # forms then stop working across restarts, so deployments set it.
+    secret_key: Annotated[str, Meta(min_length=16)] = ""
+    redis_timeout: Annotated[float, Meta(gt=0, le=60)] = 5.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read the settings from the environment; SettingsError names any bad value."""
+        environ = os.environ if environ is None else environ
+        raw: dict[str, object] = {
+            field: environ[var] for field, var in ENVIRONMENT.items() if environ.get(var)
+        }
+        raw["log_level"] = str(raw.get("log_level", "INFO")).upper()
+        raw.update({k: v for k, v in overrides.items() if v is not None})
+        try:
+            return msgspec.convert(raw, cls, strict=False)
+        except msgspec.ValidationError as exc:
+            raise SettingsError(_explain(exc)) from None
+
+    def with_secret(self) -> Settings:
+        """These settings with a secret key, a random one when none is set."""
+        if self.secret_key:
+            return self
+        return msgspec.structs.replace(self, secret_key=secrets.token_urlsafe(32))
+
+
+def _explain(exc: msgspec.ValidationError) -> str:
+    message = str(exc)
+    for field, var in ENVIRONMENT.items():
+        if f"$.{field}" in message:
+            return f"{var} is invalid: {message.split(' - at ')[0]}"
+    return message

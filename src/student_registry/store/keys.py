@@ -1,0 +1,53 @@
+"""Redis key names. Every key the service writes is built here.
+
+Members of the sorted-set indexes are *sort keys*: ``fold(last)\\0fold(first)\\0id``, all with
+score 0, so ``ZRANGE ... BYLEX`` walks students in alphabetical order and a sort key doubles as
+the pagination cursor. Names never contain NUL (validation forbids control characters).
+"""
+
+PREFIX = "sr"
+
+
+def student_key(student_id: str) -> str:
+    """Hash holding one student's fields, its revision and its sort key."""
+    return f"{PREFIX}:student:{student_id}"
+
+
+def student_key_prefix() -> str:
+    """Prefix of every student hash; Lua scripts append an id to it."""
+    return f"{PREFIX}:student:"
+
+
+def order_index() -> str:
+    """Sorted set of every student's sort key: the alphabetical list and last-name search."""
+    return f"{PREFIX}:idx:order"
+
+
+def first_name_index() -> str:
+    """Sorted set of ``fold(first)\\0sort_key``: first-name prefix search, grouped by name."""
+    return f"{PREFIX}:idx:first"
+
+
+def course_index(course: str) -> str:
+    """Sorted set of the sort keys of one course's students."""
+    return f"{course_index_prefix()}{course}"
+
+
+def course_index_prefix() -> str:
+    """Prefix of the per-course sorted sets; Lua scripts append a course to it."""
+    return f"{PREFIX}:idx:course:"
+
+
+def course_counts() -> str:
+    """Hash course -> number of students: the course list and the statistics."""
+    return f"{PREFIX}:courses"
+
+
+def email_index() -> str:
+    """Hash lower-cased email -> student id: keeps emails unique."""
+    return f"{PREFIX}:idx:email"
+
+
+def revision_counter() -> str:
+    """String counter; every write takes the next value as the student's revision (ETag)."""
+    return f"{PREFIX}:rev"

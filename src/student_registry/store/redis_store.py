@@ -1,0 +1,244 @@
+"""The only code that talks to Redis: atomic writes through Lua, reads in one round trip."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
+from importlib import resources
+from typing import Any, Literal, NamedTuple, cast
+
+from redis import exceptions as redis_errors
+from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.commands.core import AsyncScript
+
+from student_registry.errors import (
+    EmailTaken,
+    StaleRevision,
+    StoreUnavailable,
+    StudentExists,
+    StudentNotFound,
+)
+from student_registry.store import keys
+
+ConflictMode = Literal["fail", "skip", "update"]
+Fields = dict[str, str]
+
+_UNAVAILABLE = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.BusyLoadingError,
+    redis_errors.ReadOnlyError,
+    OSError,
+)
+
+
+class StudentRow(NamedTuple):
+    """A student's values as the write scripts take them, all strings."""
+
+    id: str
+    first_name: str
+    last_name: str
+    birth_date: str
+    course: str
+    email: str
+    email_norm: str
+    sort_key: str
+
+
+class Page(NamedTuple):
+    """Students in order, with the sort key of each, and the number of matches in all."""
+
+    total: int
+    entries: list[tuple[str, Fields]]
+
+
+def _load_script(name: str, *, shared: bool) -> str:
+    folder = resources.files("student_registry.store") / "scripts"
+    body = (folder / name).read_text()
+    return (folder / "lib.lua").read_text() + "\n" + body if shared else body
+
+
+@contextmanager
+def _translate_errors() -> Iterator[None]:
+    try:
+        yield
+    except _UNAVAILABLE as exc:
+        raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+
+
+def _pairs(flat: Sequence[str]) -> Fields:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _write_keys() -> list[str]:
+    return [
+        keys.order_index(),
+        keys.first_name_index(),
+        keys.course_counts(),
+        keys.email_index(),
+        keys.revision_counter(),
+    ]
+
+
+def _write_prefixes() -> list[str]:
+    return [keys.student_key_prefix(), keys.course_index_prefix()]
+
+
+def connect(url: str, *, timeout: float = 5.0) -> Redis:
+    """A client that fails fast while Redis is away and reconnects by itself when it is back."""
+    return Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=min(timeout, 2.0),
+        socket_timeout=timeout,
+        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
+        health_check_interval=30,
+    )
+
+
+class RedisStore:
+    """Students in Redis: one hash each, sorted-set indexes, every multi-key write atomic."""
+
+    def __init__(self, client: Redis) -> None:
+        self.client = client
+        self._create = self._script("create.lua")
+        self._replace = self._script("replace.lua")
+        self._delete = self._script("delete.lua")
+        self._import = self._script("import.lua")
+        self._page = self._script("page.lua", shared=False)
+        self._search = self._script("search.lua", shared=False)
+
+    def _script(self, name: str, *, shared: bool = True) -> AsyncScript:
+        return self.client.register_script(_load_script(name, shared=shared))
+
+    async def close(self) -> None:
+        """Close every connection."""
+        await self.client.aclose()
+
+    async def ping(self) -> None:
+        """Raise StoreUnavailable unless Redis answers."""
+        with _translate_errors():
+            await self.client.ping()
+
+    async def create(self, row: StudentRow, *, now: str) -> tuple[str, str]:
+        """Write a new student atomically; return its revision and creation time."""
+        with _translate_errors():
+            result = await self._create(keys=_write_keys(), args=[*_write_prefixes(), now, *row])
+        if result[0] == "exists":
+            raise StudentExists(row.id)
+        if result[0] == "email_taken":
+            raise EmailTaken(row.email)
+        return str(result[1]), str(result[2])
+
+    async def replace(
+        self, row: StudentRow, *, now: str, expected_revision: str
+    ) -> tuple[str, str]:
+        """Replace a student's fields if its revision is still the expected one."""
+        with _translate_errors():
+            result = await self._replace(
+                keys=_write_keys(), args=[*_write_prefixes(), now, expected_revision, *row]
+            )
+        status = result[0]
+        if status == "not_found":
+            raise StudentNotFound(row.id)
+        if status == "stale":
+            raise StaleRevision(row.id)
+        if status == "email_taken":
+            raise EmailTaken(row.email)
+        return str(result[1]), str(result[2])
+
+    async def delete(self, student_id: str, *, expected_revision: str) -> None:
+        """Delete a student and its index entries if its revision is the expected one."""
+        with _translate_errors():
+            result = await self._delete(
+                keys=_write_keys(), args=[*_write_prefixes(), student_id, expected_revision]
+            )
+        if result[0] == "not_found":
+            raise StudentNotFound(student_id)
+        if result[0] == "stale":
+            raise StaleRevision(student_id)
+
+    async def import_rows(
+        self, rows: Sequence[StudentRow], *, now: str, on_conflict: ConflictMode, atomic: bool
+    ) -> tuple[bool, list[str]]:
+        """Write many rows in one atomic step each (all in one with atomic); statuses per row."""
+        args: list[str] = [*_write_prefixes(), now, on_conflict, "1" if atomic else "0"]
+        for row in rows:
+            args.extend(row)
+        with _translate_errors():
+            outcome, statuses = await self._import(keys=_write_keys(), args=args)
+        return outcome == "ok", list(statuses)
+
+    async def get(self, student_id: str) -> Fields | None:
+        """One student's hash, or None."""
+        with _translate_errors():
+            fields = cast(Fields, await self.client.hgetall(keys.student_key(student_id)))
+        return fields or None
+
+    async def get_many(self, student_ids: Sequence[str]) -> list[Fields]:
+        """The hashes of these students, in this order, leaving out any that are gone."""
+        with _translate_errors():
+            async with self.client.pipeline(transaction=False) as pipe:
+                for student_id in student_ids:
+                    pipe.hgetall(keys.student_key(student_id))
+                found: list[Fields] = await pipe.execute()
+        return [fields for fields in found if fields]
+
+    async def page(
+        self, *, course: str | None, after: str | None, limit: int, prefix: str = ""
+    ) -> Page:
+        """Up to `limit` students after a sort key, in order, optionally in one course."""
+        index = keys.course_index(course) if course is not None else keys.order_index()
+        lower = f"({after}" if after else "-"
+        with _translate_errors():
+            raw = await self._page(
+                keys=[index], args=[keys.student_key_prefix(), lower, limit, prefix]
+            )
+        entries = [(raw[i], _pairs(raw[i + 1])) for i in range(1, len(raw), 2)]
+        return Page(total=int(raw[0]), entries=entries)
+
+    async def search_candidates(self, *, prefix: str, after: str | None, limit: int) -> Page:
+        """Sort keys that may fill the next page of a name-prefix search, and the match count."""
+        lower = f"({after}" if after and after > prefix else f"[{prefix}"
+        with _translate_errors():
+            raw = await self._search(
+                keys=[keys.order_index(), keys.first_name_index()],
+                args=[prefix, lower, after or "", limit],
+            )
+        return Page(total=int(raw[0]), entries=[(sort_key, {}) for sort_key in raw[1:]])
+
+    async def iter_all(self, *, course: str | None, batch: int = 1000) -> AsyncIterator[Fields]:
+        """Every student in order, read a batch at a time: constant memory for any count."""
+        after: str | None = None
+        while True:
+            page = await self.page(course=course, after=after, limit=batch)
+            for _, fields in page.entries:
+                yield fields
+            if len(page.entries) < batch:
+                return
+            after = page.entries[-1][0]
+
+    async def course_counts(self) -> dict[str, int]:
+        """Number of students per course."""
+        with _translate_errors():
+            counts = cast(Fields, await self.client.hgetall(keys.course_counts()))
+        return {course: int(n) for course, n in counts.items()}
+
+    async def count(self) -> int:
+        """Number of students."""
+        with _translate_errors():
+            total: int = await self.client.zcard(keys.order_index())
+        return total
+
+
+def scan_hashes(client: Redis, *, match: str = "*") -> AsyncIterator[tuple[str, Any]]:
+    """Every hash in a database with its fields, found with SCAN (never KEYS)."""
+
+    async def walk() -> AsyncIterator[tuple[str, Any]]:
+        with _translate_errors():
+            async for key in client.scan_iter(match=match, count=1000, _type="HASH"):
+                yield key, await client.hgetall(key)
+
+    return walk()

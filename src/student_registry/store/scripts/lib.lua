@@ -1,0 +1,108 @@
+-- Shared by every write script. KEYS and the first two ARGV are the same for all of them:
+-- KEYS: order index, first-name index, course counts, email index, revision counter.
+-- ARGV[1]: student hash prefix, ARGV[2]: course index prefix.
+-- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key}.
+local ORDER, FIRST, COURSES, EMAILS, REV = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local STUDENT_PREFIX, COURSE_PREFIX = ARGV[1], ARGV[2]
+
+local function first_member(sort_key)
+  local last_end = string.find(sort_key, '\0', 1, true)
+  local first_end = string.find(sort_key, '\0', last_end + 1, true)
+  return string.sub(sort_key, last_end + 1, first_end - 1) .. '\0' .. sort_key
+end
+
+local function index_add(row)
+  redis.call('ZADD', ORDER, 0, row[8])
+  redis.call('ZADD', FIRST, 0, first_member(row[8]))
+  redis.call('ZADD', COURSE_PREFIX .. row[5], 0, row[8])
+  redis.call('HINCRBY', COURSES, row[5], 1)
+  if row[7] ~= '' then
+    redis.call('HSET', EMAILS, row[7], row[1])
+  end
+end
+
+local function index_remove(sort_key, course, email_norm)
+  redis.call('ZREM', ORDER, sort_key)
+  redis.call('ZREM', FIRST, first_member(sort_key))
+  redis.call('ZREM', COURSE_PREFIX .. course, sort_key)
+  if redis.call('HINCRBY', COURSES, course, -1) <= 0 then
+    redis.call('HDEL', COURSES, course)
+  end
+  if email_norm ~= '' then
+    redis.call('HDEL', EMAILS, email_norm)
+  end
+end
+
+local function email_owner(email_norm)
+  if email_norm == '' then
+    return false
+  end
+  return redis.call('HGET', EMAILS, email_norm)
+end
+
+local function write_fields(row, now, created_at)
+  local rev = redis.call('INCR', REV)
+  local key = STUDENT_PREFIX .. row[1]
+  redis.call('HSET', key, 'id', row[1], 'first_name', row[2], 'last_name', row[3],
+    'birth_date', row[4], 'course', row[5], 'created_at', created_at, 'updated_at', now,
+    'rev', rev, 'sort_key', row[8])
+  if row[6] ~= '' then
+    redis.call('HSET', key, 'email', row[6])
+  else
+    redis.call('HDEL', key, 'email')
+  end
+  index_add(row)
+  return rev
+end
+
+-- Returns {status, rev, created_at}; status is created | exists | email_taken.
+local function create(row, now)
+  if redis.call('EXISTS', STUDENT_PREFIX .. row[1]) == 1 then
+    return {'exists'}
+  end
+  if email_owner(row[7]) then
+    return {'email_taken'}
+  end
+  return {'created', write_fields(row, now, now), now}
+end
+
+-- Returns {status, rev, created_at}; status is updated | not_found | stale | email_taken.
+local function replace(row, now, expected_rev)
+  local old = redis.call('HMGET', STUDENT_PREFIX .. row[1], 'rev', 'sort_key', 'course', 'email',
+    'created_at')
+  if not old[1] then
+    return {'not_found'}
+  end
+  if expected_rev ~= '' and old[1] ~= expected_rev then
+    return {'stale'}
+  end
+  local owner = email_owner(row[7])
+  if owner and owner ~= row[1] then
+    return {'email_taken'}
+  end
+  index_remove(old[2], old[3], old[4] and string.lower(old[4]) or '')
+  return {'updated', write_fields(row, now, old[5]), old[5]}
+end
+
+-- Returns {status}; status is deleted | not_found | stale.
+local function delete(student_id, expected_rev)
+  local key = STUDENT_PREFIX .. student_id
+  local old = redis.call('HMGET', key, 'rev', 'sort_key', 'course', 'email')
+  if not old[1] then
+    return {'not_found'}
+  end
+  if expected_rev ~= '' and old[1] ~= expected_rev then
+    return {'stale'}
+  end
+  index_remove(old[2], old[3], old[4] and string.lower(old[4]) or '')
+  redis.call('DEL', key)
+  return {'deleted'}
+end
+
+local function read_row(offset)
+  local row = {}
+  for i = 1, 8 do
+    row[i] = ARGV[offset + i]
+  end
+  return row
+end
