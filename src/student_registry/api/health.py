@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar import Response, get
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from msgspec import Struct
 
@@ -24,7 +25,7 @@ async def healthz() -> Health:
 
 
 @get("/readyz", tags=["health"], summary="Readiness")
-async def readyz(registry: Registry) -> Response[Health]:
+async def readyz(registry: NamedDependency[Registry]) -> Response[Health]:
     """200 when Redis answers, else 503."""
     try:
         await registry.check_ready()

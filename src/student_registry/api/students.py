@@ -6,7 +6,8 @@ from typing import Annotated
 
 from litestar import Controller, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
-from litestar.params import Parameter
+from litestar.di import NamedDependency
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from student_registry.api.guards import require_json
@@ -49,7 +50,9 @@ class StudentController(Controller):
         ],
         summary="Register a student",
     )
-    async def register_student(self, data: StudentCreate, registry: Registry) -> Response[Student]:
+    async def register_student(
+        self, data: JSONBody[StudentCreate], registry: NamedDependency[Registry]
+    ) -> Response[Student]:
         """Register a student. 409 when the id or the email is taken; the stored one is kept."""
         stored = await registry.register_student(data)
         return Response(
@@ -64,21 +67,25 @@ class StudentController(Controller):
     @get(summary="List students")
     async def list_students(
         self,
-        registry: Registry,
-        limit: Annotated[int, Parameter(ge=1, le=500, description="Page size.")] = 50,
+        registry: NamedDependency[Registry],
+        limit: Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")] = 50,
         cursor: Annotated[
-            str | None, Parameter(description="next_cursor of the previous page.")
+            str | None, QueryParameter(description="next_cursor of the previous page.")
         ] = None,
-        course: Annotated[str | None, Parameter(description="Only this course, exactly.")] = None,
+        course: Annotated[
+            str | None, QueryParameter(description="Only this course, exactly.")
+        ] = None,
         q: Annotated[
-            str, Parameter(max_length=100, description="Start of the first or last name.")
+            str, QueryParameter(max_length=100, description="Start of the first or last name.")
         ] = "",
     ) -> StudentPage:
         """Students by last name, first name and id, ignoring case and accents."""
         return await registry.list_students(limit=limit, cursor=cursor, course=course, q=q)
 
     @get("/{student_id:str}", response_headers=[ETAG_HEADER], summary="Get a student")
-    async def get_student(self, student_id: str, registry: Registry) -> Response[Student]:
+    async def get_student(
+        self, student_id: FromPath[str], registry: NamedDependency[Registry]
+    ) -> Response[Student]:
         """One student, with its ETag."""
         stored = await registry.get_student(student_id)
         return Response(stored.student, headers={"ETag": etag(stored.revision)})
@@ -92,10 +99,12 @@ class StudentController(Controller):
     )
     async def update_student(
         self,
-        student_id: str,
-        data: StudentPatch,
-        registry: Registry,
-        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+        student_id: FromPath[str],
+        data: JSONBody[StudentPatch],
+        registry: NamedDependency[Registry],
+        if_match: Annotated[
+            str | None, HeaderParameter(name="If-Match", description="Apply only to this ETag.")
+        ] = None,
     ) -> Response[Student]:
         """Change some fields. 412 when If-Match names an older revision."""
         stored = await registry.update_student(student_id, data, if_match=parse_if_match(if_match))
@@ -104,9 +113,11 @@ class StudentController(Controller):
     @delete("/{student_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Remove a student")
     async def delete_student(
         self,
-        student_id: str,
-        registry: Registry,
-        if_match: Annotated[str | None, Parameter(header="If-Match")] = None,
+        student_id: FromPath[str],
+        registry: NamedDependency[Registry],
+        if_match: Annotated[
+            str | None, HeaderParameter(name="If-Match", description="Apply only to this ETag.")
+        ] = None,
     ) -> None:
         """Remove a student. 412 when If-Match names an older revision."""
         await registry.delete_student(student_id, if_match=parse_if_match(if_match))

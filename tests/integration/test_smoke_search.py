@@ -1,0 +1,59 @@
+"""Name search and pagination walk the whole result exactly once, in order."""
+
+from __future__ import annotations
+
+import random
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from student_registry.domain.text import fold
+
+FIRST = ["Éloïse", "Eliott", "Marie", "Mathis", "Léa", "Lucas", "Zoé", "Émile", "elodie"]
+LAST = ["Durand", "Martin", "Éluard", "Moreau", "Lefèvre", "Meunier", "Zola", "Elbaz"]
+
+
+async def test_prefix_search_walks_every_match_once_in_order(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    rng = random.Random(7)
+    people = []
+    for i in range(150):
+        body = {
+            "id": f"s{i:04d}",
+            "first_name": rng.choice(FIRST),
+            "last_name": rng.choice(LAST),
+            "birth_date": "2010-05-06",
+            "course": rng.choice(["3eA", "3eB"]),
+        }
+        assert (await client.post("/api/v1/students", json=body)).status_code == 201
+        people.append(body)
+    for q, course in [("el", None), ("m", None), ("E", "3eA"), ("", "3eB"), ("", None)]:
+        expected = sorted(
+            (
+                p
+                for p in people
+                if (
+                    not q
+                    or fold(p["first_name"]).startswith(fold(q))
+                    or fold(p["last_name"]).startswith(fold(q))
+                )
+                and (course is None or p["course"] == course)
+            ),
+            key=lambda p: (fold(p["last_name"]), fold(p["first_name"]), p["id"]),
+        )
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 7, "q": q}
+            if course:
+                params["course"] = course
+            if cursor:
+                params["cursor"] = cursor
+            page = (await client.get("/api/v1/students", params=params)).json()
+            assert page["total"] == len(expected)
+            seen += [s["id"] for s in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                break
+        assert seen == [p["id"] for p in expected], (q, course)
