@@ -1,0 +1,75 @@
+# Student Registry.
+#   docker build -t student-registry .            the production image (last stage)
+#   docker build --target test -t sr-tests .      the test image: runs the whole suite
+
+ARG PYTHON_IMAGE=python:3.13-slim-trixie
+
+# uv installs exactly what uv.lock says into /opt/venv, compiled to bytecode.
+FROM ${PYTHON_IMAGE} AS uv
+ENV UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_COMPILE_BYTECODE=1 \
+    UV_LINK_MODE=copy \
+    UV_PYTHON=python3 \
+    UV_PYTHON_DOWNLOADS=never \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_ROOT_USER_ACTION=ignore
+RUN --mount=type=cache,target=/root/.cache/pip \
+    pip install uv==0.13.9
+WORKDIR /src
+
+
+# Dependencies first, in their own layer: a change to the code alone reuses it.
+FROM uv AS builder
+RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=bind,source=uv.lock,target=uv.lock \
+    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
+    uv sync --frozen --no-dev --no-install-project
+COPY pyproject.toml uv.lock README.md ./
+COPY src ./src
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-dev --no-editable
+
+
+# The suite as CI runs it: its own redis-server, headless Chromium, the dev tools.
+FROM uv AS test
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends redis-server chromium fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+RUN useradd --uid 10001 --user-group --create-home --shell /usr/sbin/nologin app \
+    && chown app:app /src
+RUN --mount=type=cache,target=/root/.cache/uv \
+    --mount=type=bind,source=uv.lock,target=uv.lock \
+    --mount=type=bind,source=pyproject.toml,target=pyproject.toml \
+    uv sync --frozen --no-install-project
+COPY pyproject.toml uv.lock README.md ./
+COPY src ./src
+RUN --mount=type=cache,target=/root/.cache/uv \
+    uv sync --frozen --no-editable
+COPY --chown=app:app tests ./tests
+ENV PATH="/opt/venv/bin:$PATH" \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+USER 10001:10001
+CMD ["pytest"]
+
+
+# The production image: the virtualenv alone on a fresh base, run by an unprivileged user.
+FROM ${PYTHON_IMAGE} AS runtime
+ARG VERSION=1.0.0
+LABEL org.opencontainers.image.title="Student Registry" \
+      org.opencontainers.image.description="Register a school's students in Redis: a web page, a JSON API and a command line." \
+      org.opencontainers.image.source="https://github.com/student-registry/student-registry" \
+      org.opencontainers.image.version="${VERSION}" \
+      org.opencontainers.image.licenses="MIT"
+RUN useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
+        --shell /usr/sbin/nologin app
+COPY --from=builder /opt/venv /opt/venv
+ENV PATH="/opt/venv/bin:$PATH" \
+    PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+USER 10001:10001
+WORKDIR /app
+EXPOSE 5000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=2)"]
+CMD ["student-registry", "serve", "--host", "0.0.0.0", "--port", "5000"]
