@@ -1,0 +1,151 @@
+"""The Docker Compose stack under test, driven from the host with `docker compose`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[2]
+PROJECT = "student-registry-e2e"
+BASE_URL = "http://127.0.0.1:5000"
+
+
+def unavailable_reason() -> str | None:
+    """Why the end-to-end tests cannot run here, or None when they can."""
+    if os.environ.get("E2E") != "1":
+        return "end-to-end tests run against the Compose stack only when E2E=1"
+    if shutil.which("docker") is None:
+        return "docker is not installed"
+    for probe in (["docker", "info"], ["docker", "compose", "version"]):
+        result = subprocess.run(probe, capture_output=True, check=False, timeout=60)
+        if result.returncode != 0:
+            return f"`{' '.join(probe)}` failed: Docker is not usable here"
+    return None
+
+
+def wait_until(condition: Callable[[], bool], *, what: str, timeout: float = 60) -> None:
+    """Poll until the condition holds; fail saying what never happened."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up after {timeout:.0f} s waiting for {what}")
+        time.sleep(0.25)
+
+
+class Stack:
+    """One Compose project of the repository's compose.yaml."""
+
+    def __init__(self, project: str = PROJECT) -> None:
+        self.project = project
+
+    def compose(self, *args: str, timeout: float = 900) -> str:
+        """Run `docker compose` on this project; its output, or AssertionError with it."""
+        command = [
+            "docker", "compose", "--project-directory", str(ROOT),
+            "--file", str(ROOT / "compose.yaml"), "--project-name", self.project, *args,
+        ]  # fmt: skip
+        result = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        if result.returncode != 0:
+            raise AssertionError(
+                f"`docker compose {' '.join(args)}` exited {result.returncode}:\n"
+                f"{result.stdout}{result.stderr}"
+            )
+        return result.stdout
+
+    def up(self, *extra: str) -> None:
+        """Start the stack and return once every service is healthy."""
+        self.compose("up", "--detach", "--wait", "--wait-timeout", "180", *extra)
+
+    def down(self, *extra: str) -> None:
+        """Stop and remove the stack's containers and network."""
+        self.compose("down", "--remove-orphans", *extra)
+
+    def exec(self, service: str, *command: str) -> subprocess.CompletedProcess[str]:
+        """Run a command in a service's running container, whatever its outcome."""
+        return subprocess.run(
+            ["docker", "compose", "--project-directory", str(ROOT), "--file",
+             str(ROOT / "compose.yaml"), "--project-name", self.project,
+             "exec", "--no-TTY", service, *command],
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+
+    def inspect(self, service: str) -> dict[str, Any]:
+        """`docker inspect` of the service's container."""
+        container = self.compose("ps", "--all", "--quiet", service).strip()
+        assert container, f"{service} has no container"
+        result = subprocess.run(
+            ["docker", "inspect", container], capture_output=True, text=True, check=True
+        )
+        details: dict[str, Any] = json.loads(result.stdout)[0]
+        return details
+
+    def health(self, service: str) -> str:
+        """The container's health status: starting, healthy or unhealthy."""
+        state = self.inspect(service)["State"]
+        return str(state.get("Health", {}).get("Status", state["Status"]))
+
+
+def status_of(http: httpx.Client, path: str) -> int | None:
+    """The status a GET answers, or None while nothing answers."""
+    try:
+        return http.get(path).status_code
+    except httpx.TransportError:
+        return None
+
+
+def new_student() -> dict[str, str]:
+    """A student nobody registered yet, with names that are not plain ASCII."""
+    return {
+        "id": f"e2e-{uuid.uuid4().hex[:12]}",
+        "first_name": "Éloïse",
+        "last_name": "N'Diaye-Lefèvre",
+        "birth_date": "2009-04-17",
+        "course": "3eB",
+    }
+
+
+def register_through_api(http: httpx.Client) -> dict[str, str]:
+    """Register a new student with the JSON API; the student as sent."""
+    student = new_student()
+    response = http.post("/api/v1/students", json=student)
+    assert response.status_code == 201, response.text
+    return student
+
+
+def register_through_form(http: httpx.Client) -> dict[str, str]:
+    """Register a new student with the legacy form's fields; the student as sent."""
+    student = new_student()
+    response = http.post(
+        "/handle_data",
+        data={
+            "Id": student["id"],
+            "First name": student["first_name"],
+            "Last name": student["last_name"],
+            "Date of Birth": student["birth_date"],
+            "Course": student["course"],
+        },
+    )
+    assert response.status_code == 303, response.text
+    return student
+
+
+def stored(http: httpx.Client, student: dict[str, str]) -> dict[str, Any] | None:
+    """The registry's record of the student, or None when it has none."""
+    response = http.get(f"/api/v1/students/{student['id']}")
+    if response.status_code == 404:
+        return None
+    assert response.status_code == 200, response.text
+    record: dict[str, Any] = response.json()
+    assert {key: record[key] for key in student} == student
+    return record
