@@ -5,29 +5,69 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
 
-from litestar import Litestar
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar, Request
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.response import Response
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
 from litestar.types import ControllerRouterHandler
 
 from student_registry import __version__
+from student_registry.api import problems
 from student_registry.api.health import healthz, readyz
-from student_registry.api.problems import (
-    handle_domain_error,
-    handle_http_error,
-    handle_unexpected_error,
-)
 from student_registry.api.students import StudentController
 from student_registry.domain.service import Registry
 from student_registry.errors import RegistryError, StoreUnavailable
 from student_registry.logs import access_log, configure_logging
 from student_registry.settings import Settings
 from student_registry.store.redis_store import RedisStore, connect
+from student_registry.web import errors as web_errors
+from student_registry.web.i18n import translations
+from student_registry.web.pages import PageController
+
+WEB_DIR = Path(__file__).parent / "web"
+SWAGGER = "/static/vendor/swagger-ui"
+
+
+def _template_engine() -> JinjaTemplateEngine:
+    environment = Environment(
+        loader=FileSystemLoader(WEB_DIR / "templates"),
+        autoescape=select_autoescape(default=True),
+        extensions=["jinja2.ext.i18n"],
+        auto_reload=False,
+    )
+    environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    return JinjaTemplateEngine.from_environment(environment)
+
+
+def _on_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> Response[Any]:
+    if problems.is_api_request(request):
+        return problems.handle_domain_error(request, exc)
+    return web_errors.domain_error_page(request, exc)
+
+
+def _on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if problems.is_api_request(request):
+        return problems.handle_http_error(request, exc)
+    return web_errors.http_error_page(request, exc)
+
+
+def _on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    response = problems.handle_unexpected_error(request, exc)
+    if problems.is_api_request(request):
+        return response
+    return web_errors.unexpected_error_page(request, exc)
+
 
 log = logging.getLogger(__name__)
 
@@ -58,23 +98,39 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_registry() -> Registry:
         return registry_holder["registry"]
 
-    handlers: list[ControllerRouterHandler] = [StudentController, healthz, readyz]
+    handlers: list[ControllerRouterHandler] = [
+        StudentController,
+        healthz,
+        readyz,
+        PageController,
+        create_static_files_router(
+            path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
+        ),
+    ]
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         dependencies={"registry": Provide(provide_registry, sync_to_thread=False, use_cache=True)},
         exception_handlers={
-            RegistryError: handle_domain_error,
-            HTTPException: handle_http_error,
-            Exception: handle_unexpected_error,
+            RegistryError: _on_domain_error,
+            HTTPException: _on_http_error,
+            Exception: _on_unexpected_error,
         },
+        template_config=TemplateConfig(instance=_template_engine()),
         middleware=[access_log],
         openapi_config=OpenAPIConfig(
             title="Student Registry",
             version=__version__,
             description="Register a school's students: JSON API over the same data as the page.",
             path="/docs",
-            render_plugins=[ScalarRenderPlugin(path="/")],
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url=f"{SWAGGER}/swagger-ui-bundle.js",
+                    css_url=f"{SWAGGER}/swagger-ui.css",
+                    standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
+                )
+            ],
         ),
         csrf_config=CSRFConfig(
             secret=settings.secret_key,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from litestar import MediaType, Request, Response
+from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -164,9 +164,9 @@ def handle_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> 
     )
 
 
+API_PATHS = ("/api/", "/healthz", "/readyz", "/openapi.json", "/docs")
+
+
 def is_api_request(request: Request[Any, Any, Any]) -> bool:
     """Whether errors of this request are answered as problem JSON rather than a page."""
-    path = request.url.path
-    return path.startswith(("/api/", "/healthz", "/readyz")) or (
-        MediaType.HTML not in request.headers.get("accept", "")
-    )
+    return request.url.path.startswith(API_PATHS)

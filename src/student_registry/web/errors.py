@@ -1,0 +1,73 @@
+"""Error pages for people: a friendly page instead of a traceback or a JSON document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Request
+from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+
+from student_registry.api.problems import RETRY_AFTER_SECONDS, describe_domain_error
+from student_registry.errors import RegistryError, StoreUnavailable
+from student_registry.web.i18n import gettext as _
+
+
+def error_page(
+    request: Request[Any, Any, Any], *, status: int, title: str, detail: str
+) -> Template:
+    """The error page with a status code."""
+    headers = (
+        {"Retry-After": RETRY_AFTER_SECONDS} if status == HTTP_503_SERVICE_UNAVAILABLE else None
+    )
+    return Template(
+        template_name="error.html",
+        status_code=status,
+        headers=headers,
+        context={
+            "status": status,
+            "title": title,
+            "detail": detail,
+            "retry_url": str(request.url) if request.method == "GET" else "/",
+        },
+    )
+
+
+def domain_error_page(request: Request[Any, Any, Any], exc: RegistryError) -> Template:
+    """A domain error as a page."""
+    if isinstance(exc, StoreUnavailable):
+        return error_page(
+            request,
+            status=HTTP_503_SERVICE_UNAVAILABLE,
+            title=_("Service temporarily unavailable"),
+            detail=_(
+                "The student registry cannot reach its database right now. Nothing was lost; "
+                "please try again in a few moments."
+            ),
+        )
+    status, title, _slug = describe_domain_error(exc)
+    return error_page(request, status=status, title=_(title), detail=str(exc))
+
+
+def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
+    """A framework error (404, 403 from the forgery check, ...) as a page."""
+    if isinstance(exc, NotAuthorizedException | PermissionDeniedException):
+        detail = _(
+            "This form has expired or did not come from this site. Go back, reload the page "
+            "and submit it again."
+        )
+        return error_page(request, status=exc.status_code, title=_("Form expired"), detail=detail)
+    title = _("Page not found") if exc.status_code == 404 else str(exc.detail)
+    detail = _("There is nothing at this address.") if exc.status_code == 404 else str(exc.detail)
+    return error_page(request, status=exc.status_code, title=title, detail=detail)
+
+
+def unexpected_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
+    """An unexpected error as a page; the details go to the log only."""
+    return error_page(
+        request,
+        status=HTTP_500_INTERNAL_SERVER_ERROR,
+        title=_("Something went wrong"),
+        detail=_("An unexpected error occurred. It has been logged."),
+    )

@@ -1,0 +1,46 @@
+"""HTML form fields to and from the student models, including the original app's form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from student_registry.domain.models import Student
+
+FIELDS = ("id", "first_name", "last_name", "birth_date", "course", "email")
+OPTIONAL = ("id", "email")
+# The original app's form posted these names to /handle_data.
+LEGACY_FIELDS = {
+    "Id": "id",
+    "First name": "first_name",
+    "Last name": "last_name",
+    "Date of Birth": "birth_date",
+    "Course": "course",
+}
+
+
+def form_values(form: Mapping[str, Any], fields: tuple[str, ...] = FIELDS) -> dict[str, str]:
+    """What the person typed, trimmed, for the known fields only."""
+    return {name: str(form.get(name, "")).strip() for name in fields}
+
+
+def legacy_values(form: Mapping[str, Any]) -> dict[str, str]:
+    """The original app's form fields under the registry's field names."""
+    return {new: str(form.get(old, "")).strip() for old, new in LEGACY_FIELDS.items()}
+
+
+def to_raw(values: Mapping[str, str]) -> dict[str, str]:
+    """A raw mapping for validation: blank fields are absent."""
+    return {name: value for name, value in values.items() if value}
+
+
+def student_values(student: Student) -> dict[str, str]:
+    """A stored student as form values."""
+    return {
+        "id": student.id,
+        "first_name": student.first_name,
+        "last_name": student.last_name,
+        "birth_date": student.birth_date.isoformat(),
+        "course": student.course,
+        "email": student.email or "",
+    }

@@ -1,0 +1,245 @@
+"""Server-rendered pages: register, list, search, edit and delete students with plain forms."""
+
+from __future__ import annotations
+
+import math
+from typing import Annotated
+from urllib.parse import urlencode
+
+from litestar import Controller, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_409_CONFLICT,
+    HTTP_412_PRECONDITION_FAILED,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+)
+
+from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.service import Registry
+from student_registry.domain.validation import parse
+from student_registry.errors import (
+    EmailTaken,
+    InvalidCursor,
+    InvalidStudent,
+    RegistryError,
+    StaleRevision,
+    StudentExists,
+    StudentNotFound,
+)
+from student_registry.web import forms
+from student_registry.web.i18n import FIELD_LABELS
+from student_registry.web.i18n import gettext as _
+
+PAGE_SIZE = 50
+# Cursors of the pages before this one, joined by '.': previous and page number need no state.
+CURSOR_SEPARATOR = "."
+
+FormData = URLEncodedBody[dict[str, str]]
+
+
+def _errors_by_field(exc: RegistryError) -> dict[str, str]:
+    if isinstance(exc, InvalidStudent):
+        return {e.path: e.message for e in exc.errors}
+    if isinstance(exc, StudentExists):
+        return {"id": _("is already taken by a registered student")}
+    if isinstance(exc, EmailTaken):
+        return {"email": _("is already used by another student")}
+    return {"$": str(exc)}
+
+
+def _status_of(exc: RegistryError) -> int:
+    if isinstance(exc, StaleRevision):
+        return HTTP_412_PRECONDITION_FAILED
+    if isinstance(exc, StudentExists | EmailTaken):
+        return HTTP_409_CONFLICT
+    return HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def _list_url(*, q: str, course: str, trail: list[str]) -> str:
+    params = {k: v for k, v in (("q", q), ("course", course)) if v}
+    if trail:
+        params["after"] = CURSOR_SEPARATOR.join(trail)
+    return "/?" + urlencode(params) if params else "/"
+
+
+class PageController(Controller):
+    """The registry's pages."""
+
+    include_in_schema = False
+
+    async def _render_index(
+        self,
+        registry: Registry,
+        *,
+        q: str = "",
+        course: str = "",
+        after: str = "",
+        notice: str = "",
+        values: dict[str, str] | None = None,
+        errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        trail = [c for c in after.split(CURSOR_SEPARATOR) if c] if after else []
+        try:
+            page = await registry.list_students(
+                limit=PAGE_SIZE, cursor=trail[-1] if trail else None, course=course or None, q=q
+            )
+        except InvalidCursor:
+            trail = []
+            page = await registry.list_students(limit=PAGE_SIZE, course=course or None, q=q)
+        courses = await registry.course_stats()
+        return Template(
+            template_name="index.html",
+            status_code=status_code,
+            context={
+                "page": page,
+                "q": q,
+                "course": course,
+                "courses": courses,
+                "page_number": len(trail) + 1,
+                "page_count": max(1, math.ceil(page.total / PAGE_SIZE)),
+                "previous_url": _list_url(q=q, course=course, trail=trail[:-1]) if trail else None,
+                "next_url": _list_url(q=q, course=course, trail=[*trail, page.next_cursor])
+                if page.next_cursor
+                else None,
+                "notice": notice,
+                "values": values or {},
+                "errors": errors or {},
+                "labels": FIELD_LABELS,
+            },
+        )
+
+    @get("/", name="index")
+    async def index(
+        self,
+        registry: NamedDependency[Registry],
+        q: Annotated[str, QueryParameter(max_length=100)] = "",
+        course: Annotated[str, QueryParameter(max_length=164)] = "",
+        after: Annotated[str, QueryParameter(max_length=16384)] = "",
+        registered: Annotated[str, QueryParameter(max_length=64)] = "",
+        deleted: Annotated[str, QueryParameter(max_length=300)] = "",
+    ) -> Template:
+        """The registration form and the list of students."""
+        notice = ""
+        if registered:
+            try:
+                student = (await registry.get_student(registered)).student
+                notice = _("Registered {first} {last} ({id})").format(
+                    first=student.first_name, last=student.last_name, id=student.id
+                )
+            except StudentNotFound:
+                notice = ""
+        elif deleted:
+            notice = _("Deleted {name}").format(name=deleted)
+        return await self._render_index(
+            registry, q=q.strip(), course=course, after=after, notice=notice
+        )
+
+    async def _register(self, registry: Registry, values: dict[str, str]) -> Template | Redirect:
+        try:
+            stored = await registry.register_student(parse(forms.to_raw(values), StudentCreate))
+        except (InvalidStudent, StudentExists, EmailTaken) as exc:
+            return await self._render_index(
+                registry, values=values, errors=_errors_by_field(exc), status_code=_status_of(exc)
+            )
+        return Redirect(
+            path="/?" + urlencode({"registered": stored.student.id}), status_code=HTTP_303_SEE_OTHER
+        )
+
+    @post("/", name="register")
+    async def register(
+        self, registry: NamedDependency[Registry], data: FormData
+    ) -> Template | Redirect:
+        """Register from the page's form, then redirect (Post/Redirect/Get)."""
+        return await self._register(registry, forms.form_values(data))
+
+    @post("/handle_data", name="legacy-register")
+    async def legacy_register(
+        self, registry: NamedDependency[Registry], data: FormData
+    ) -> Template | Redirect:
+        """The original app's form: same fields, same rules, same result."""
+        return await self._register(registry, forms.legacy_values(data))
+
+    @get("/students/{student_id:str}", name="student")
+    async def student(
+        self, registry: NamedDependency[Registry], student_id: FromPath[str], saved: bool = False
+    ) -> Template:
+        """One student's page with the edit form."""
+        stored = await registry.get_student(student_id)
+        return Template(
+            template_name="student.html",
+            context={
+                "student": stored.student,
+                "revision": stored.revision,
+                "values": forms.student_values(stored.student),
+                "errors": {},
+                "labels": FIELD_LABELS,
+                "notice": _("Saved.") if saved else "",
+            },
+        )
+
+    @post("/students/{student_id:str}", name="update")
+    async def update(
+        self, registry: NamedDependency[Registry], student_id: FromPath[str], data: FormData
+    ) -> Template | Redirect:
+        """Save the edit form; a change made meanwhile by someone else is not overwritten."""
+        values = {**forms.form_values(data), "id": student_id}
+        revision = str(data.get("revision", "")) or None
+        try:
+            full = parse(forms.to_raw(values), StudentCreate)
+            patch = StudentPatch(
+                first_name=full.first_name,
+                last_name=full.last_name,
+                birth_date=full.birth_date,
+                course=full.course,
+                email=full.email,
+            )
+            await registry.update_student(student_id, patch, if_match=revision)
+        except (InvalidStudent, EmailTaken, StaleRevision) as exc:
+            stored = await registry.get_student(student_id)
+            errors = _errors_by_field(exc)
+            if isinstance(exc, StaleRevision):
+                errors = {
+                    "$": _(
+                        "Someone changed this student meanwhile. Here is the current record;"
+                        " make your change again."
+                    )
+                }
+                values = forms.student_values(stored.student)
+            return Template(
+                template_name="student.html",
+                status_code=_status_of(exc),
+                context={
+                    "student": stored.student,
+                    "revision": stored.revision,
+                    "values": values,
+                    "errors": errors,
+                    "labels": FIELD_LABELS,
+                    "notice": "",
+                },
+            )
+        return Redirect(path=f"/students/{student_id}?saved=true", status_code=HTTP_303_SEE_OTHER)
+
+    @get("/students/{student_id:str}/delete", name="confirm-delete")
+    async def confirm_delete(
+        self, registry: NamedDependency[Registry], student_id: FromPath[str]
+    ) -> Template:
+        """Ask before deleting."""
+        stored = await registry.get_student(student_id)
+        return Template(
+            template_name="delete.html",
+            context={"student": stored.student, "revision": stored.revision},
+        )
+
+    @post("/students/{student_id:str}/delete", name="delete")
+    async def delete(
+        self, registry: NamedDependency[Registry], student_id: FromPath[str], data: FormData
+    ) -> Redirect:
+        """Delete after confirmation, then go back to the list."""
+        stored = await registry.get_student(student_id)
+        await registry.delete_student(student_id, if_match=str(data.get("revision", "")) or None)
+        name = f"{stored.student.first_name} {stored.student.last_name} ({student_id})"
+        return Redirect(path="/?" + urlencode({"deleted": name}), status_code=HTTP_303_SEE_OTHER)
