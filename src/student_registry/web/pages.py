@@ -8,7 +8,7 @@ from urllib.parse import urlencode
 
 from litestar import Controller, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, QueryParameter, URLEncodedBody
+from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
 from litestar.status_codes import (
     HTTP_303_SEE_OTHER,
@@ -165,7 +165,10 @@ class PageController(Controller):
 
     @get("/students/{student_id:str}", name="student")
     async def student(
-        self, registry: NamedDependency[Registry], student_id: FromPath[str], saved: bool = False
+        self,
+        registry: NamedDependency[Registry],
+        student_id: FromPath[str],
+        saved: FromQuery[bool] = False,
     ) -> Template:
         """One student's page with the edit form."""
         stored = await registry.get_student(student_id)
