@@ -1,0 +1,56 @@
+"""Generated students: the same ones on every run, cheap to make by the million."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+FIRST_NAMES = (
+    "Adam", "Alice", "Amélie", "Anna", "Arthur", "Baptiste", "Camille", "Chloé", "Clara",
+    "Éloïse", "Emma", "Ethan", "Gabriel", "Hugo", "Inès", "Jade", "Jules", "Léa", "Léo", "Lina",
+    "Louis", "Lucas", "Manon", "Maël", "Mathis", "Marie", "Maxime", "Nathan", "Noah", "Rose",
+    "Sarah", "Zoé", "Mohamed", "Yasmine", "Wei", "Sofia", "Lukas", "Aoife", "Björn", "Ngozi",
+)  # fmt: skip
+LAST_NAMES = (
+    "Bernard", "Bonnet", "Dubois", "Durand", "Fontaine", "François", "Garnier", "Girard",
+    "Lambert", "Laurent", "Lefèvre", "Leroy", "Martin", "Mercier", "Moreau", "Morel", "Müller",
+    "Petit", "Richard", "Robert", "Roux", "Simon", "Thomas", "Vincent", "O'Brien", "Nguyen",
+    "Benali", "Da Silva", "Dupont", "Fournier", "Gauthier", "Lemaire", "Marchand", "Perrin",
+    "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Nicolas", "Mathieu", "Chevalier",
+)  # fmt: skip
+COURSES = (
+    "3eA", "3eB", "3eC", "2nde 1", "2nde 2", "2nde 3", "1re S1", "1re S2", "1re ES",
+    "Terminale S1", "Terminale S2", "Terminale ES",
+)  # fmt: skip
+# Prefixes the search scenario asks for: each matches several first or last names.
+SEARCH_PREFIXES = ("ma", "le", "du", "ro", "el", "be")
+FIELDS = ("id", "first_name", "last_name", "birth_date", "course")
+_FIRST_BIRTH_DATE = date(2005, 1, 1)
+
+
+def student(number: int, *, id_prefix: str = "S") -> dict[str, str]:
+    """The student with this number: always the same names, course and date for it."""
+    return {
+        "id": f"{id_prefix}{number:07d}",
+        "first_name": FIRST_NAMES[number * 7 % len(FIRST_NAMES)],
+        "last_name": LAST_NAMES[number * 13 // 3 % len(LAST_NAMES)],
+        "birth_date": (_FIRST_BIRTH_DATE + timedelta(days=number * 37 % 4000)).isoformat(),
+        "course": COURSES[number % len(COURSES)],
+    }
+
+
+def students(count: int, *, start: int = 1, id_prefix: str = "S") -> Iterator[dict[str, str]]:
+    """Students numbered start, start + 1, ... start + count - 1."""
+    for number in range(start, start + count):
+        yield student(number, id_prefix=id_prefix)
+
+
+def write_csv(path: Path, count: int, *, start: int = 1, id_prefix: str = "S") -> Path:
+    """A UTF-8 CSV file with a header row and `count` students."""
+    with path.open("w", newline="", encoding="utf-8") as file:
+        writer = csv.DictWriter(file, fieldnames=FIELDS)
+        writer.writeheader()
+        writer.writerows(students(count, start=start, id_prefix=id_prefix))
+    return path
