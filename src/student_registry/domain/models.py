@@ -121,5 +121,5 @@ def student_from_hash(fields: dict[str, Any]) -> StoredStudent:
     """Build a stored student from its Redis hash."""
     return StoredStudent(
         student=msgspec.convert(fields, Student, strict=False),
-        revision=str(fields["rev"]),
+        revision=str(fields["revision"]),
     )

@@ -21,16 +21,16 @@ from student_registry.domain.models import (
 )
 from student_registry.domain.text import fold, make_sort_key
 from student_registry.errors import InvalidCursor, StaleRevision, StudentExists, StudentNotFound
-from student_registry.store.redis_store import RedisStore, StudentRow
+from student_registry.store.redis_store import RedisStore, StudentRow, student_id_of
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 GENERATED_ID_LENGTH = 10
 MAX_ATTEMPTS = 5
 
 
-def now_rfc3339() -> str:
-    """The current UTC time as RFC 3339 with microseconds."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def utc_now() -> datetime:
+    """The current time, UTC."""
+    return datetime.now(UTC)
 
 
 def generate_id() -> str:
@@ -52,11 +52,6 @@ def decode_cursor(cursor: str) -> str:
     if sort_key.count("\0") != 2:
         raise InvalidCursor("The cursor is not valid; start again without it.")
     return sort_key
-
-
-def student_id_of(sort_key: str) -> str:
-    """The id at the end of a sort key."""
-    return sort_key.rsplit("\0", 1)[1]
 
 
 def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
@@ -90,9 +85,9 @@ class Registry:
         """Register a student; a missing id is generated. Raises StudentExists or EmailTaken."""
         for _ in range(MAX_ATTEMPTS):
             student_id = data.id or generate_id()
-            now = now_rfc3339()
+            now = utc_now()
             try:
-                revision, _ = await self.store.create(to_row(data, student_id), now=now)
+                revision = await self.store.create(to_row(data, student_id), now=now)
             except StudentExists:
                 if data.id is not None:
                     raise
@@ -104,8 +99,8 @@ class Registry:
                 birth_date=data.birth_date,
                 course=data.course,
                 email=data.email,
-                created_at=datetime.fromisoformat(now),
-                updated_at=datetime.fromisoformat(now),
+                created_at=now,
+                updated_at=now,
             )
             return StoredStudent(student=student, revision=revision)
         raise StudentExists("(generated)")
@@ -150,12 +145,10 @@ class Registry:
             current = await self.get_student(student_id)
             if if_match is not None and if_match != current.revision:
                 raise StaleRevision(student_id)
-            now = now_rfc3339()
-            merged = msgspec.structs.replace(
-                current.student, **changes, updated_at=datetime.fromisoformat(now)
-            )
+            now = utc_now()
+            merged = msgspec.structs.replace(current.student, **changes, updated_at=now)
             try:
-                revision, _ = await self.store.replace(
+                revision = await self.store.replace(
                     to_row(merged, student_id), now=now, expected_revision=current.revision
                 )
             except StaleRevision:

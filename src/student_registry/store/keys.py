@@ -7,9 +7,23 @@ the pagination cursor. Names never contain NUL (validation forbids control chara
 
 PREFIX = "sr"
 
+# Fields of a student hash. One letter each: a registry holds millions of these hashes, and
+# short names keep each one small enough for Redis's compact listpack encoding.
+STUDENT_FIELDS = {
+    "f": "first_name",
+    "l": "last_name",
+    "b": "birth_date",  # YYYY-MM-DD
+    "c": "course",
+    "e": "email",  # absent when the student has none
+    "t": "created_at",  # microseconds since the Unix epoch, UTC
+    "u": "updated_at",  # idem
+    "v": "revision",  # the value of revision_counter() at the last write: the ETag
+    "k": "sort_key",  # the member of the indexes, to remove it when names change
+}
+
 
 def student_key(student_id: str) -> str:
-    """Hash holding one student's fields, its revision and its sort key."""
+    """Hash holding one student's fields (STUDENT_FIELDS), its revision and its sort key."""
     return f"{PREFIX}:student:{student_id}"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, Literal, NamedTuple, cast
 
@@ -68,8 +69,37 @@ def _translate_errors() -> Iterator[None]:
         raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
 
 
-def _pairs(flat: Sequence[str]) -> Fields:
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_TIME_FIELDS = ("created_at", "updated_at")
+
+
+def to_micros(moment: datetime) -> str:
+    """A time as the store keeps it: microseconds since the epoch."""
+    delta = moment - EPOCH
+    return str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
+
+
+def from_micros(value: str) -> str:
+    """A stored time as RFC 3339 UTC."""
+    moment = EPOCH + timedelta(microseconds=int(value))
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _student(student_id: str, stored: dict[str, str]) -> Fields:
+    fields = {keys.STUDENT_FIELDS[name]: value for name, value in stored.items()}
+    for name in _TIME_FIELDS:
+        fields[name] = from_micros(fields[name])
+    fields["id"] = student_id
+    return fields
+
+
+def _pairs(flat: Sequence[str]) -> dict[str, str]:
     return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def student_id_of(sort_key: str) -> str:
+    """The id at the end of a sort key."""
+    return sort_key.rsplit("\0", 1)[1]
 
 
 def _write_keys() -> list[str]:
@@ -122,23 +152,24 @@ class RedisStore:
         with _translate_errors():
             await self.client.ping()
 
-    async def create(self, row: StudentRow, *, now: str) -> tuple[str, str]:
-        """Write a new student atomically; return its revision and creation time."""
+    async def create(self, row: StudentRow, *, now: datetime) -> str:
+        """Write a new student atomically; return its revision."""
         with _translate_errors():
-            result = await self._create(keys=_write_keys(), args=[*_write_prefixes(), now, *row])
+            result = await self._create(
+                keys=_write_keys(), args=[*_write_prefixes(), to_micros(now), *row]
+            )
         if result[0] == "exists":
             raise StudentExists(row.id)
         if result[0] == "email_taken":
             raise EmailTaken(row.email)
-        return str(result[1]), str(result[2])
+        return str(result[1])
 
-    async def replace(
-        self, row: StudentRow, *, now: str, expected_revision: str
-    ) -> tuple[str, str]:
+    async def replace(self, row: StudentRow, *, now: datetime, expected_revision: str) -> str:
         """Replace a student's fields if its revision is still the expected one."""
         with _translate_errors():
             result = await self._replace(
-                keys=_write_keys(), args=[*_write_prefixes(), now, expected_revision, *row]
+                keys=_write_keys(),
+                args=[*_write_prefixes(), to_micros(now), expected_revision, *row],
             )
         status = result[0]
         if status == "not_found":
@@ -147,7 +178,7 @@ class RedisStore:
             raise StaleRevision(row.id)
         if status == "email_taken":
             raise EmailTaken(row.email)
-        return str(result[1]), str(result[2])
+        return str(result[1])
 
     async def delete(self, student_id: str, *, expected_revision: str) -> None:
         """Delete a student and its index entries if its revision is the expected one."""
@@ -161,10 +192,10 @@ class RedisStore:
             raise StaleRevision(student_id)
 
     async def import_rows(
-        self, rows: Sequence[StudentRow], *, now: str, on_conflict: ConflictMode, atomic: bool
+        self, rows: Sequence[StudentRow], *, now: datetime, on_conflict: ConflictMode, atomic: bool
     ) -> tuple[bool, list[str]]:
         """Write many rows in one atomic step each (all in one with atomic); statuses per row."""
-        args: list[str] = [*_write_prefixes(), now, on_conflict, "1" if atomic else "0"]
+        args: list[str] = [*_write_prefixes(), to_micros(now), on_conflict, "1" if atomic else "0"]
         for row in rows:
             args.extend(row)
         with _translate_errors():
@@ -174,8 +205,8 @@ class RedisStore:
     async def get(self, student_id: str) -> Fields | None:
         """One student's hash, or None."""
         with _translate_errors():
-            fields = cast(Fields, await self.client.hgetall(keys.student_key(student_id)))
-        return fields or None
+            stored = cast(dict[str, str], await self.client.hgetall(keys.student_key(student_id)))
+        return _student(student_id, stored) if stored else None
 
     async def get_many(self, student_ids: Sequence[str]) -> list[Fields]:
         """The hashes of these students, in this order, leaving out any that are gone."""
@@ -183,8 +214,12 @@ class RedisStore:
             async with self.client.pipeline(transaction=False) as pipe:
                 for student_id in student_ids:
                     pipe.hgetall(keys.student_key(student_id))
-                found: list[Fields] = await pipe.execute()
-        return [fields for fields in found if fields]
+                found: list[dict[str, str]] = await pipe.execute()
+        return [
+            _student(student_id, stored)
+            for student_id, stored in zip(student_ids, found, strict=True)
+            if stored
+        ]
 
     async def page(
         self, *, course: str | None, after: str | None, limit: int, prefix: str = ""
@@ -196,7 +231,11 @@ class RedisStore:
             raw = await self._page(
                 keys=[index], args=[keys.student_key_prefix(), lower, limit, prefix]
             )
-        entries = [(raw[i], _pairs(raw[i + 1])) for i in range(1, len(raw), 2)]
+        entries = [
+            (raw[i], _student(student_id_of(raw[i]), _pairs(raw[i + 1])))
+            for i in range(1, len(raw), 2)
+            if raw[i + 1]
+        ]
         return Page(total=int(raw[0]), entries=entries)
 
     async def search_candidates(self, *, prefix: str, after: str | None, limit: int) -> Page:

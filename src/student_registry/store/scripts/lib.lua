@@ -2,6 +2,7 @@
 -- KEYS: order index, first-name index, course counts, email index, revision counter.
 -- ARGV[1]: student hash prefix, ARGV[2]: course index prefix.
 -- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key}.
+-- Student hashes use the one-letter field names listed in keys.py; times are microseconds.
 local ORDER, FIRST, COURSES, EMAILS, REV = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local STUDENT_PREFIX, COURSE_PREFIX = ARGV[1], ARGV[2]
 
@@ -43,13 +44,12 @@ end
 local function write_fields(row, now, created_at)
   local rev = redis.call('INCR', REV)
   local key = STUDENT_PREFIX .. row[1]
-  redis.call('HSET', key, 'id', row[1], 'first_name', row[2], 'last_name', row[3],
-    'birth_date', row[4], 'course', row[5], 'created_at', created_at, 'updated_at', now,
-    'rev', rev, 'sort_key', row[8])
+  redis.call('HSET', key, 'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at,
+    'u', now, 'v', rev, 'k', row[8])
   if row[6] ~= '' then
-    redis.call('HSET', key, 'email', row[6])
+    redis.call('HSET', key, 'e', row[6])
   else
-    redis.call('HDEL', key, 'email')
+    redis.call('HDEL', key, 'e')
   end
   index_add(row)
   return rev
@@ -68,8 +68,7 @@ end
 
 -- Returns {status, rev, created_at}; status is updated | not_found | stale | email_taken.
 local function replace(row, now, expected_rev)
-  local old = redis.call('HMGET', STUDENT_PREFIX .. row[1], 'rev', 'sort_key', 'course', 'email',
-    'created_at')
+  local old = redis.call('HMGET', STUDENT_PREFIX .. row[1], 'v', 'k', 'c', 'e', 't')
   if not old[1] then
     return {'not_found'}
   end
@@ -87,7 +86,7 @@ end
 -- Returns {status}; status is deleted | not_found | stale.
 local function delete(student_id, expected_rev)
   local key = STUDENT_PREFIX .. student_id
-  local old = redis.call('HMGET', key, 'rev', 'sort_key', 'course', 'email')
+  local old = redis.call('HMGET', key, 'v', 'k', 'c', 'e')
   if not old[1] then
     return {'not_found'}
   end
