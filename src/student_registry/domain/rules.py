@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
+# A pattern's `$` also matches before a final newline; an id must match in full.
+_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 # Any printable text: names keep every letter, apostrophe and hyphen exactly as typed.
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 TEXT_MAX = 100
@@ -35,6 +38,8 @@ EARLY_BIRTH_DATE = "must not be before 1900-01-01"
 
 def field_problem(name: str, value: Any) -> str | None:
     """What is wrong with a field's value once its type is right, or None."""
+    if name == "id" and isinstance(value, str) and not _ID.fullmatch(value):
+        return MESSAGES["id"]
     if name in TEXT_FIELDS and not 1 <= len(value.strip()) <= TEXT_MAX:
         return MESSAGES[name]
     if name == "birth_date" and isinstance(value, date):
@@ -54,7 +59,7 @@ def normalize(model: Any) -> None:
     email = getattr(model, "email", None)
     if isinstance(email, str):
         model.email = email.strip() or None
-    for name in (*TEXT_FIELDS, "birth_date"):
-        value = getattr(model, name)
+    for name in ("id", *TEXT_FIELDS, "birth_date"):
+        value = getattr(model, name, None)
         if isinstance(value, str | date) and (problem := field_problem(name, value)):
             raise ValueError(f"{name} {problem}")

@@ -51,5 +51,14 @@ def decode(body: bytes, model: type[ModelT]) -> ModelT:
     except msgspec.ValidationError:
         pass
     except msgspec.DecodeError as exc:
-        raise InvalidStudent([FieldError(path="$", message=f"is not valid JSON ({exc})")]) from None
-    return parse(msgspec.json.decode(body), model)
+        raise _not_json(exc) from None
+    # A typed decode stops at the first wrong value, before it can see malformed JSON after it.
+    try:
+        raw = msgspec.json.decode(body)
+    except msgspec.DecodeError as exc:
+        raise _not_json(exc) from None
+    return parse(raw, model)
+
+
+def _not_json(exc: msgspec.DecodeError) -> InvalidStudent:
+    return InvalidStudent([FieldError(path="$", message=f"is not valid JSON ({exc})")])

@@ -1,0 +1,222 @@
+"""The student rules, checked on the models without any I/O."""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date, timedelta
+from typing import Any
+
+import msgspec
+import pytest
+
+from student_registry.domain import rules
+from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.validation import decode, explain, parse
+from student_registry.errors import FieldError, InvalidStudent
+from tests.builders import student_body
+
+
+def create(**overrides: Any) -> StudentCreate:
+    return decode(msgspec.json.encode(student_body(**overrides)), StudentCreate)
+
+
+def errors_of(body: Any, model: type[StudentCreate] | type[StudentPatch] = StudentCreate) -> dict:
+    with pytest.raises(InvalidStudent) as caught:
+        decode(msgspec.json.encode(body), model)
+    return {e.path: e.message for e in caught.value.errors}
+
+
+@pytest.mark.parametrize("student_id", ["a", "2024-0042", "A_b-9", "x" * 64])
+def test_id_of_allowed_characters_up_to_64_is_accepted(student_id: str) -> None:
+    assert create(id=student_id).id == student_id
+
+
+@pytest.mark.parametrize(
+    "student_id", ["", "x" * 65, "a b", "é", "a/b", "a.b", "a\nb", "abc\n", "\nabc", 42]
+)
+def test_id_outside_the_pattern_is_rejected(student_id: object) -> None:
+    assert errors_of(student_body(id=student_id)) == {"id": rules.MESSAGES["id"]}
+
+
+def test_id_may_be_absent_or_null() -> None:
+    assert create().id is None
+    assert create(id=None).id is None
+
+
+def test_names_and_course_are_trimmed() -> None:
+    student = create(first_name="  Éloïse  ", last_name="\u00a0Durand ", course=" 3eB  ")
+    assert (student.first_name, student.last_name, student.course) == ("Éloïse", "Durand", "3eB")
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "Éloïse",
+        "Ñúñez",
+        "王小明",
+        "O'Brien",
+        "Jean-Pierre",
+        "Anne Marie",
+        "D\u2019Alembert",
+        "Ægir",
+    ],
+)
+def test_unicode_names_are_kept_exactly(name: str) -> None:
+    student = create(first_name=name, last_name=name)
+    assert student.first_name == name
+    assert student.last_name == name
+
+
+@pytest.mark.parametrize("form", ["NFC", "NFD"])
+def test_name_normalization_form_is_kept_as_given(form: str) -> None:
+    name = unicodedata.normalize(form, "Éloïse Lefèvre")
+    assert create(first_name=name).first_name == name
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "course"])
+def test_text_of_100_characters_is_accepted_once_trimmed(field: str) -> None:
+    value = "é" * 100
+    assert getattr(create(**{field: f"  {value}  "}), field) == value
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "course"])
+@pytest.mark.parametrize("value", ["", "   ", "x" * 101, "a\x00b", "a\tb", "a\x7fb", 3, None])
+def test_text_out_of_bounds_or_with_control_characters_is_rejected(
+    field: str, value: object
+) -> None:
+    assert errors_of(student_body(**{field: value})) == {field: rules.MESSAGES[field]}
+
+
+@pytest.mark.parametrize("field", ["first_name", "last_name", "birth_date", "course"])
+def test_each_required_field_is_required(field: str) -> None:
+    body = student_body()
+    del body[field]
+    assert errors_of(body) == {field: rules.REQUIRED}
+
+
+@pytest.mark.parametrize("value", ["1900-01-01", "2009-04-17", date.today().isoformat()])
+def test_birth_date_from_1900_to_today_is_accepted(value: str) -> None:
+    assert create(birth_date=value).birth_date == date.fromisoformat(value)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["17/04/2009", "2009-4-17", "20090417", "2009-02-30", "2009-04-17T00:00:00", "", 2009],
+)
+def test_birth_date_not_written_yyyy_mm_dd_is_rejected(value: object) -> None:
+    assert errors_of(student_body(birth_date=value)) == {"birth_date": rules.MESSAGES["birth_date"]}
+
+
+def test_birth_date_in_the_future_is_rejected() -> None:
+    tomorrow = (date.today() + timedelta(days=1)).isoformat()
+    assert errors_of(student_body(birth_date=tomorrow)) == {"birth_date": rules.FUTURE_BIRTH_DATE}
+
+
+def test_birth_date_before_1900_is_rejected() -> None:
+    assert errors_of(student_body(birth_date="1899-12-31")) == {
+        "birth_date": rules.EARLY_BIRTH_DATE
+    }
+
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "a@b.org",
+        "Eloise.Durand+3eB@Example.ORG",
+        "x@localhost",
+        "o'brien@école.fr".replace("é", "e"),
+    ],
+)
+def test_valid_email_is_kept_as_given(email: str) -> None:
+    assert create(email=email).email == email
+
+
+@pytest.mark.parametrize(
+    "email", ["", "plain", "a@", "@b.org", "a b@c.org", "a@b..org", "a@-b.org", "é@b.org", 7]
+)
+def test_invalid_email_is_rejected(email: object) -> None:
+    assert errors_of(student_body(email=email)) == {"email": rules.MESSAGES["email"]}
+
+
+def test_email_may_be_null() -> None:
+    assert create(email=None).email is None
+
+
+def test_unknown_fields_are_rejected_by_name() -> None:
+    assert errors_of(student_body(age=15, Email="a@b.org")) == {
+        "age": rules.UNKNOWN,
+        "Email": rules.UNKNOWN,
+    }
+
+
+def test_every_invalid_field_is_listed_at_once() -> None:
+    body = {
+        "id": "a b",
+        "first_name": "",
+        "last_name": "x" * 101,
+        "birth_date": "2999-01-01",
+        "course": 3,
+        "email": "nope",
+        "nickname": "x",
+    }
+    assert errors_of(body) == {
+        "id": rules.MESSAGES["id"],
+        "first_name": rules.MESSAGES["first_name"],
+        "last_name": rules.MESSAGES["last_name"],
+        "birth_date": rules.FUTURE_BIRTH_DATE,
+        "course": rules.MESSAGES["course"],
+        "email": rules.MESSAGES["email"],
+        "nickname": rules.UNKNOWN,
+    }
+
+
+@pytest.mark.parametrize("body", [[], "student", 3, None])
+def test_body_that_is_not_an_object_is_one_error_at_the_root(body: object) -> None:
+    assert errors_of(body) == {"$": "must be a JSON object with the student's fields"}
+
+
+def test_malformed_json_is_one_error_at_the_root() -> None:
+    with pytest.raises(InvalidStudent) as caught:
+        decode(b'{"first_name": ', StudentCreate)
+    assert [e.path for e in caught.value.errors] == ["$"]
+
+
+def test_patch_with_no_fields_changes_nothing() -> None:
+    patch = decode(b"{}", StudentPatch)
+    assert all(getattr(patch, f) is msgspec.UNSET for f in patch.__struct_fields__)
+
+
+def test_patch_fields_follow_the_same_rules() -> None:
+    assert errors_of({"first_name": " ", "birth_date": "1800-01-01"}, StudentPatch) == {
+        "first_name": rules.MESSAGES["first_name"],
+        "birth_date": rules.EARLY_BIRTH_DATE,
+    }
+
+
+def test_patch_trims_names() -> None:
+    assert decode(b'{"last_name": "  Zola "}', StudentPatch).last_name == "Zola"
+
+
+def test_patch_cannot_change_the_id() -> None:
+    assert errors_of({"id": "other"}, StudentPatch) == {"id": rules.UNKNOWN}
+
+
+def test_patch_with_null_email_removes_it() -> None:
+    assert decode(b'{"email": null}', StudentPatch).email is None
+
+
+def test_parse_takes_an_already_decoded_mapping() -> None:
+    student = parse(student_body(first_name=" Léa "), StudentCreate)
+    assert student.first_name == "Léa"
+    with pytest.raises(InvalidStudent) as caught:
+        parse(student_body(course=""), StudentCreate)
+    assert caught.value.errors == [FieldError(path="course", message=rules.MESSAGES["course"])]
+
+
+def test_explain_finds_nothing_wrong_with_a_valid_body() -> None:
+    assert explain(student_body(id="x1", email="a@b.org"), StudentCreate) == []
+
+
+def test_invalid_student_message_names_each_field() -> None:
+    error = InvalidStudent([FieldError("id", "bad"), FieldError("email", "worse")])
+    assert str(error) == "id: bad; email: worse"

@@ -1,0 +1,129 @@
+"""Properties of validation over generated input: valid students survive, junk is refused."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import date
+from typing import Any
+
+import msgspec
+from hypothesis import given
+from hypothesis import strategies as st
+
+from student_registry.domain import rules
+from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.validation import decode
+from student_registry.errors import InvalidStudent
+
+FIELDS = ["id", "first_name", "last_name", "birth_date", "course", "email"]
+printable = st.characters(blacklist_categories=("Cc", "Cs"))
+padding = st.text(" \u00a0\u3000", max_size=3)
+
+
+@st.composite
+def padded_text(draw: st.DrawFn) -> str:
+    """1-100 printable characters once trimmed, with some spaces around them."""
+    core = draw(st.text(printable, min_size=1, max_size=100).filter(lambda s: s.strip() == s))
+    return draw(padding) + core + draw(padding)
+
+
+student_ids = st.text(string.ascii_letters + string.digits + "_-", min_size=1, max_size=64)
+alphanumeric = string.ascii_letters + string.digits
+labels = st.builds(
+    lambda head, hyphen, tail: head + hyphen + tail,
+    st.text(alphanumeric, min_size=1, max_size=8),
+    st.sampled_from(["", "-"]),
+    st.text(alphanumeric, min_size=1, max_size=8),
+)
+emails = st.builds(
+    lambda local, domain: f"{local}@{'.'.join(domain)}",
+    st.text(string.ascii_letters + string.digits + ".!#$%&'*+/=?^_`{|}~-", min_size=1, max_size=40),
+    st.lists(labels, min_size=1, max_size=4),
+)
+birth_dates = st.dates(min_value=rules.EARLIEST_BIRTH_DATE, max_value=date.today())
+valid_bodies = st.fixed_dictionaries(
+    {
+        "first_name": padded_text(),
+        "last_name": padded_text(),
+        "birth_date": birth_dates.map(date.isoformat),
+        "course": padded_text(),
+    },
+    optional={"id": st.none() | student_ids, "email": st.none() | emails},
+)
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(), inner, max_size=3),
+    max_leaves=6,
+)
+junk_bodies = (
+    st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), json_values, max_size=8)
+    | json_values
+)
+
+
+@given(valid_bodies)
+def test_valid_student_round_trips_with_only_its_texts_trimmed(body: dict[str, Any]) -> None:
+    student = decode(msgspec.json.encode(body), StudentCreate)
+    assert student.first_name == body["first_name"].strip()
+    assert student.last_name == body["last_name"].strip()
+    assert student.course == body["course"].strip()
+    assert student.birth_date.isoformat() == body["birth_date"]
+    assert student.id == body.get("id")
+    assert student.email == body.get("email")
+
+
+def decode_or_errors(raw: bytes, model: type[StudentCreate] | type[StudentPatch]) -> Any:
+    """The model decoded from raw, or the list of field errors it was refused with."""
+    try:
+        return decode(raw, model)
+    except InvalidStudent as exc:
+        return exc.errors
+
+
+def assert_refused_or_valid(body: Any, model: type[StudentCreate] | type[StudentPatch]) -> None:
+    result = decode_or_errors(msgspec.json.encode(body), model)
+    if isinstance(result, list):
+        assert result
+        known = set(model.__struct_fields__)
+        for error in result:
+            assert error.path == "$" or (isinstance(body, dict) and error.path in {*body, *known})
+            assert error.message
+        return
+    for name in rules.TEXT_FIELDS:
+        value = getattr(result, name)
+        if isinstance(value, str):
+            assert 1 <= len(value) <= rules.TEXT_MAX
+            assert value == value.strip()
+    birth_date = getattr(result, "birth_date", msgspec.UNSET)
+    if isinstance(birth_date, date):
+        assert rules.EARLIEST_BIRTH_DATE <= birth_date <= date.today()
+    student_id = getattr(result, "id", None)
+    assert student_id is None or re.fullmatch(r"[A-Za-z0-9_-]{1,64}", student_id)
+
+
+@given(junk_bodies)
+def test_junk_registration_is_refused_with_field_errors_never_a_crash(body: Any) -> None:
+    assert_refused_or_valid(body, StudentCreate)
+
+
+@given(junk_bodies)
+def test_junk_patch_is_refused_with_field_errors_never_a_crash(body: Any) -> None:
+    assert_refused_or_valid(body, StudentPatch)
+
+
+@given(valid_bodies, st.sampled_from(FIELDS), json_values)
+def test_one_bad_field_in_a_valid_body_is_named(
+    body: dict[str, Any], field: str, value: Any
+) -> None:
+    assert_refused_or_valid({**body, field: value}, StudentCreate)
+
+
+@given(st.binary(max_size=200))
+def test_arbitrary_bytes_are_refused_with_field_errors_never_a_crash(raw: bytes) -> None:
+    result = decode_or_errors(raw, StudentCreate)
+    assert isinstance(result, StudentCreate) or result
