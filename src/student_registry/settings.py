@@ -21,6 +21,15 @@ ENVIRONMENT = {
     "secret_key": "SECRET_KEY",
     "redis_timeout": "REDIS_TIMEOUT",
 }
+EXPECTED = {
+    "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
+    "host": "an address to listen on, like 0.0.0.0",
+    "port": "a whole number from 1 to 65535",
+    "log_level": "one of DEBUG, INFO, WARNING, ERROR, CRITICAL",
+    "workers": "a whole number from 1 to 64",
+    "secret_key": "at least 16 characters",
+    "redis_timeout": "a number of seconds above 0, at most 60",
+}
 
 
 class SettingsError(ValueError):
@@ -52,7 +61,7 @@ class Settings(Struct, kw_only=True, frozen=True):
         try:
             return msgspec.convert(raw, cls, strict=False)
         except msgspec.ValidationError as exc:
-            raise SettingsError(_explain(exc)) from None
+            raise SettingsError(_explain(exc, raw)) from None
 
     def with_secret(self) -> Settings:
         """These settings with a secret key, a random one when none is set."""
@@ -61,9 +70,11 @@ class Settings(Struct, kw_only=True, frozen=True):
         return msgspec.structs.replace(self, secret_key=secrets.token_urlsafe(32))
 
 
-def _explain(exc: msgspec.ValidationError) -> str:
+def _explain(exc: msgspec.ValidationError, raw: Mapping[str, object]) -> str:
     message = str(exc)
     for field, var in ENVIRONMENT.items():
-        if f"$.{field}" in message:
-            return f"{var} is invalid: {message.split(' - at ')[0]}"
+        if message.endswith(f"`$.{field}`"):
+            # The secret's value is never echoed back.
+            given = "" if field == "secret_key" else f"={raw[field]!r}"
+            return f"{var}{given} is invalid: it must be {EXPECTED[field]}."
     return message

@@ -1,0 +1,104 @@
+"""Settings come from the environment, and a bad value is refused with its variable's name."""
+
+from __future__ import annotations
+
+import pytest
+
+from student_registry.settings import Settings, SettingsError
+
+
+def test_defaults_apply_when_the_environment_is_empty() -> None:
+    settings = Settings.from_env({})
+    assert settings.redis_url == "redis://localhost:6379/0"
+    assert settings.port == 5000
+    assert settings.log_level == "INFO"
+    assert settings.workers >= 1
+
+
+def test_every_variable_is_read() -> None:
+    settings = Settings.from_env(
+        {
+            "REDIS_URL": "redis://cache:6380/2",
+            "HOST": "0.0.0.0",
+            "PORT": "8080",
+            "LOG_LEVEL": "debug",
+            "WEB_CONCURRENCY": "3",
+            "SECRET_KEY": "s" * 32,
+            "REDIS_TIMEOUT": "0.5",
+        }
+    )
+    assert settings == Settings(
+        redis_url="redis://cache:6380/2",
+        host="0.0.0.0",
+        port=8080,
+        log_level="DEBUG",
+        workers=3,
+        secret_key="s" * 32,
+        redis_timeout=0.5,
+    )
+
+
+def test_empty_variables_count_as_unset() -> None:
+    assert Settings.from_env({"PORT": "", "REDIS_URL": ""}) == Settings.from_env({})
+
+
+def test_overrides_win_over_the_environment_and_none_is_ignored() -> None:
+    settings = Settings.from_env({"PORT": "8080", "HOST": "::"}, port=9000, host=None)
+    assert (settings.port, settings.host) == (9000, "::")
+
+
+@pytest.mark.parametrize("url", ["rediss://h:6379/0", "unix:///run/redis.sock"])
+def test_tls_and_socket_urls_are_accepted(url: str) -> None:
+    assert Settings.from_env({"REDIS_URL": url}).redis_url == url
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PORT", "http"),
+        ("PORT", "0"),
+        ("PORT", "65536"),
+        ("PORT", "-1"),
+        ("REDIS_URL", "localhost:6379"),
+        ("REDIS_URL", "http://localhost:6379"),
+        ("LOG_LEVEL", "verbose"),
+        ("WEB_CONCURRENCY", "0"),
+        ("WEB_CONCURRENCY", "many"),
+        ("REDIS_TIMEOUT", "0"),
+        ("SECRET_KEY", "short"),
+    ],
+)
+def test_bad_value_is_refused_naming_the_variable_and_what_it_must_be(
+    variable: str, value: str
+) -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({variable: value})
+    message = str(caught.value)
+    assert message.startswith(variable)
+    assert " is invalid: it must be " in message
+    assert "$." not in message
+
+
+def test_bad_value_is_quoted_back() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"PORT": "http"})
+    assert str(caught.value) == "PORT='http' is invalid: it must be a whole number from 1 to 65535."
+
+
+def test_bad_secret_is_never_quoted_back() -> None:
+    with pytest.raises(SettingsError) as caught:
+        Settings.from_env({"SECRET_KEY": "hunter2"})
+    assert "hunter2" not in str(caught.value)
+
+
+def test_bad_override_is_refused_naming_its_variable() -> None:
+    with pytest.raises(SettingsError, match=r"^PORT=70000 is invalid"):
+        Settings.from_env({}, port=70000)
+
+
+def test_a_random_secret_is_made_only_when_none_is_set() -> None:
+    generated = Settings.from_env({}).with_secret()
+    assert len(generated.secret_key) >= 32
+    assert Settings.from_env({}).with_secret().secret_key != generated.secret_key
+    given = Settings.from_env({"SECRET_KEY": "k" * 20})
+    assert given.with_secret() is given
