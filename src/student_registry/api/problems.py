@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
+from http import HTTPStatus
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
     HTTP_412_PRECONDITION_FAILED,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_500_INTERNAL_SERVER_ERROR,
     HTTP_503_SERVICE_UNAVAILABLE,
 )
+from litestar.types import Empty
 from litestar.utils.scope.state import ScopeState
 from msgspec import Struct
 
@@ -35,6 +38,8 @@ from student_registry.errors import (
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
 TYPE_BASE = "https://student-registry.dev/problems/"
+NOT_JSON = "The body is not JSON. Send the student as a JSON object."
+BODY_METHODS = frozenset({"POST", "PATCH"})
 
 log = logging.getLogger(__name__)
 
@@ -124,14 +129,34 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> 
 
 def _body_errors(request: Request[Any, Any, Any]) -> list[FieldError] | None:
     body = ScopeState.from_scope(request.scope).json
-    if request.method not in {"POST", "PATCH"} or not isinstance(body, dict):
+    if request.method not in BODY_METHODS or body is Empty:
         return None
     model = StudentCreate if request.method == "POST" else StudentPatch
     return explain(body, model) or None
 
 
+def _body_is_not_json(request: Request[Any, Any, Any], exc: HTTPException) -> bool:
+    # RFC 9110 allows 415 on inspecting the content, not only on its declared type.
+    if isinstance(exc.__cause__, SerializationException):
+        return True
+    body = ScopeState.from_scope(request.scope).body
+    return isinstance(exc, ValidationException) and request.method in BODY_METHODS and body == b""
+
+
+def _phrase(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Problem]:
     """Map the framework's HTTP errors (404, 405, 413, 415, bad parameters) to problems."""
+    if _body_is_not_json(request, exc):
+        status = HTTP_415_UNSUPPORTED_MEDIA_TYPE
+        return problem_response(
+            request, status=status, title=_phrase(status), detail=NOT_JSON, slug="not-json"
+        )
     if isinstance(exc, ValidationException):
         errors = _body_errors(request) or [
             FieldError(path=str(e.get("key", "$")), message=str(e.get("message", "is invalid")))
@@ -146,9 +171,13 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
             slug="invalid-request",
             errors=errors,
         )
-    title = exc.detail if exc.detail else "Error"
+    title = _phrase(exc.status_code)
     return problem_response(
-        request, status=exc.status_code, title=title, detail=title, headers=exc.headers
+        request,
+        status=exc.status_code,
+        title=title,
+        detail=exc.detail or title,
+        headers=exc.headers,
     )
 
 

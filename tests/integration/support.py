@@ -1,0 +1,76 @@
+"""Checks shared by the integration tests: problem documents and index consistency."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import httpx
+
+from student_registry.domain.text import fold
+from student_registry.store import keys
+from student_registry.store.redis_store import Fields, RedisStore
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict[str, Any]:
+    """Assert an RFC 9457 problem with this status; return its body."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith(PROBLEM_JSON)
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    for member in ("type", "title", "detail"):
+        assert isinstance(body[member], str)
+        assert body[member]
+    assert "Traceback" not in response.text
+    return body
+
+
+def field_errors(response: httpx.Response) -> dict[str, str]:
+    """The path -> message map of a 422 problem."""
+    body = assert_problem(response, 422)
+    return {error["path"]: error["message"] for error in body["errors"]}
+
+
+async def read_students(store: RedisStore) -> dict[str, Fields]:
+    """Every stored student by id, found with SCAN."""
+    students: dict[str, Fields] = {}
+    async for key in store.client.scan_iter(match=f"{keys.student_key_prefix()}*", count=500):
+        student_id = key.removeprefix(keys.student_key_prefix())
+        fields = await store.get(student_id)
+        assert fields is not None
+        students[student_id] = fields
+    return students
+
+
+async def assert_indexes_consistent(store: RedisStore) -> dict[str, Fields]:
+    """Assert every index holds exactly the stored students; return them by id."""
+    client = store.client
+    students = await read_students(store)
+    sort_keys = {fields["sort_key"]: student_id for student_id, fields in students.items()}
+    assert len(sort_keys) == len(students)
+    for sort_key, student_id in sort_keys.items():
+        assert sort_key.rsplit("\0", 1)[1] == student_id
+
+    assert set(await client.zrange(keys.order_index(), 0, -1)) == set(sort_keys)
+    assert set(await client.zrange(keys.first_name_index(), 0, -1)) == {
+        f"{fold(fields['first_name'])}\0{fields['sort_key']}" for fields in students.values()
+    }
+
+    by_course: dict[str, set[str]] = {}
+    for fields in students.values():
+        by_course.setdefault(fields["course"], set()).add(fields["sort_key"])
+    indexed: dict[str, set[str]] = {}
+    async for key in client.scan_iter(match=f"{keys.course_index_prefix()}*", count=500):
+        indexed[key.removeprefix(keys.course_index_prefix())] = set(await client.zrange(key, 0, -1))
+    assert indexed == by_course
+    counts = {course: int(n) for course, n in (await client.hgetall(keys.course_counts())).items()}
+    assert counts == dict(Counter(fields["course"] for fields in students.values()))
+
+    assert await client.hgetall(keys.email_index()) == {
+        fields["email"].lower(): student_id
+        for student_id, fields in students.items()
+        if fields.get("email")
+    }
+    return students
