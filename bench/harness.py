@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import socket
@@ -119,6 +120,10 @@ class Processes:
                 entry[1].close()
                 self._running.remove(entry)
 
+    def running(self) -> list[subprocess.Popen[bytes]]:
+        """The processes started here that have not been stopped."""
+        return [proc for proc, _ in self._running]
+
     def log_tail(self, name: str, lines: int = 20) -> str:
         """The last lines a process wrote, to explain a failure."""
         path = self.logs / f"{name}.log"
@@ -193,6 +198,39 @@ def _saving(client: redis.Redis) -> bool:
 
 
 @dataclass(frozen=True)
+class CpuUse:
+    """Cores busy during a run: the measured servers, wrk, and every other process."""
+
+    servers: float
+    wrk: float
+    others: float
+
+    def as_dict(self) -> dict[str, float]:
+        """The figures for the results file, in cores."""
+        return {k: round(v, 2) for k, v in vars(self).items()}
+
+
+def _busy_seconds() -> float:
+    times = psutil.cpu_times()
+    return float(times.user + times.nice + times.system + times.irq + times.softirq)
+
+
+def _tree_seconds(procs: Processes) -> float:
+    total = 0.0
+    for proc in procs.running():
+        try:
+            family = [psutil.Process(proc.pid)]
+            family += family[0].children(recursive=True)
+        except psutil.NoSuchProcess:
+            continue
+        for member in family:
+            with contextlib.suppress(psutil.NoSuchProcess):
+                times = member.cpu_times()
+                total += times.user + times.system
+    return total
+
+
+@dataclass(frozen=True)
 class WrkResult:
     """One wrk run: throughput, latency percentiles in ms, and failed requests."""
 
@@ -203,6 +241,7 @@ class WrkResult:
     p99_ms: float
     max_ms: float
     errors: dict[str, int]
+    cpu: CpuUse
 
     @property
     def rate(self) -> float:
@@ -216,16 +255,35 @@ class WrkResult:
 
 
 def wrk(
-    script: str, url: str, *, duration: float, args: Sequence[str] = (), timeout_s: int = 5
+    script: str,
+    url: str,
+    *,
+    duration: float,
+    procs: Processes,
+    args: Sequence[str] = (),
+    timeout_s: int = 5,
 ) -> WrkResult:
-    """Run one wrk scenario (a script in bench/wrk) at 50 connections and 2 threads."""
+    """Run one wrk scenario (a script in bench/wrk) at 50 connections and 2 threads.
+
+    It also measures the CPU that the processes in `procs`, wrk and all others used meanwhile:
+    load from other programs on the machine makes the figures worse, so it is reported.
+    """
     if not url.startswith("http://127.0.0.1:"):
         raise BenchError(f"load goes to 127.0.0.1 only, not {url}")
     argv = ["wrk", f"-t{WRK_THREADS}", f"-c{CONNECTIONS}", f"-d{max(1, round(duration))}s"]
     argv += [f"--timeout={timeout_s}s", "-s", str(WRK_SCRIPTS / script), url, "--", *args]
+    busy, servers = _busy_seconds(), _tree_seconds(procs)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    start = time.monotonic()
     done = subprocess.run(
         argv, capture_output=True, text=True, timeout=duration + 60, check=False, cwd=ROOT
     )
+    elapsed = time.monotonic() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    servers = (_tree_seconds(procs) - servers) / elapsed
+    load = (_busy_seconds() - busy) / elapsed
+    wrk_cpu = (after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime) / elapsed
+    cpu = CpuUse(servers=servers, wrk=wrk_cpu, others=max(0.0, load - servers - wrk_cpu))
     line = next((x for x in done.stdout.splitlines() if x.startswith("WRK_JSON ")), None)
     if done.returncode != 0 or line is None:
         raise BenchError(f"wrk {script} failed ({done.returncode}):\n{done.stdout}{done.stderr}")
@@ -239,6 +297,7 @@ def wrk(
         p99_ms=latency["p99"] / 1000,
         max_ms=latency["max"] / 1000,
         errors={k: v for k, v in raw["errors"].items() if v},
+        cpu=cpu,
     )
 
 
