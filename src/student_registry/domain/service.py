@@ -123,15 +123,21 @@ class Registry:
                 prefix=prefix, after=after, limit=limit + 1
             )
             ordered = sorted({sort_key for sort_key, _ in candidates.entries})[: limit + 1]
-            found = await self.store.get_many([student_id_of(k) for k in ordered[:limit]])
-            entries = [(fields["sort_key"], fields) for fields in found]
+            page_keys = ordered[:limit]
+            found = await self.store.get_many([student_id_of(k) for k in page_keys])
+            # A student renamed or removed since the search is left out, and the cursor stays
+            # at the search's place: the walk then neither skips nor repeats anyone else.
+            current = {fields["sort_key"]: fields for fields in found}
+            entries = [(k, current[k]) for k in page_keys if k in current]
+            last_key = page_keys[-1] if page_keys else None
             total, more = candidates.total, len(ordered) > limit
         else:
             page = await self.store.page(course=course, after=after, limit=limit + 1, prefix=prefix)
             entries, total = page.entries[:limit], page.total
+            last_key = entries[-1][0] if entries else None
             more = len(page.entries) > limit
         items = [student_from_hash(fields).student for _, fields in entries]
-        next_cursor = encode_cursor(entries[-1][0]) if more and entries else None
+        next_cursor = encode_cursor(last_key) if more and last_key else None
         return StudentPage(items=items, next_cursor=next_cursor, total=total)
 
     async def update_student(
