@@ -1,0 +1,179 @@
+"""Fixtures of the browser tier: the real server as a process, headless Chromium, a page."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright
+
+from tests.redis_server import RedisServer, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
+SECRET_KEY = "browser-tier-secret-key-0123456789"
+SAVED_SCREENSHOTS = pytest.StashKey[list[Path]]()
+
+
+class LiveServer:
+    """`student-registry serve` running in a process of its own."""
+
+    def __init__(self, *, redis_url: str, log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = log_path
+        self.process: subprocess.Popen[bytes] | None = None
+        self.redis_url = redis_url
+
+    def start(self) -> None:
+        """Start serving and wait until /healthz answers."""
+        env = {
+            **os.environ,
+            "REDIS_URL": self.redis_url,
+            "SECRET_KEY": SECRET_KEY,
+            "REDIS_TIMEOUT": "1",
+            "LOG_LEVEL": "WARNING",
+        }
+        command = [sys.executable, "-m", "student_registry", "serve"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
+        deadline = time.monotonic() + 20
+        with httpx.Client(base_url=self.url, timeout=1, trust_env=False) as client:
+            while True:
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        return
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.stop()
+                    raise RuntimeError(f"the server did not start:\n{self.log_tail()}")
+                time.sleep(0.1)
+
+    def stop(self) -> None:
+        """Stop the server and its worker."""
+        if self.process is None:
+            return
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.process = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        """The end of the server's log."""
+        text = self.log_path.read_text(errors="replace")
+        return "\n".join(text.splitlines()[-lines:])
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """The service as production runs it, on a free port, using the test Redis."""
+    server = LiveServer(
+        redis_url=redis_server.url, log_path=tmp_path_factory.mktemp("server") / "server.log"
+    )
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def base_url(live_server: LiveServer, redis_url: str) -> str:
+    """The server's URL, with an empty database behind it."""
+    if live_server.process is None or live_server.process.poll() is not None:
+        pytest.fail(f"the server has stopped:\n{live_server.log_tail()}")
+    return live_server.url
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Path:
+    """Debian's Chromium; without it the browser tier is skipped."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"browser tier needs Chromium at {CHROMIUM} (apt-get install chromium)")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="session")
+async def browser(chromium: Path) -> AsyncIterator[Browser]:
+    """Headless Chromium, driven by Playwright."""
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
+        yield browser
+        await browser.close()
+
+
+@pytest.fixture
+async def context(browser: Browser, base_url: str) -> AsyncIterator[BrowserContext]:
+    """A fresh browser profile (no cookies) in English, relative URLs against the server."""
+    context = await browser.new_context(
+        base_url=base_url,
+        locale="en-US",
+        timezone_id="UTC",
+        viewport={"width": 1280, "height": 900},
+    )
+    context.set_default_timeout(5000)
+    yield context
+    await context.close()
+
+
+@pytest.fixture
+def dialogs() -> list[str]:
+    """Messages of every alert, confirm or prompt the page opened (each dismissed)."""
+    return []
+
+
+@pytest.fixture
+async def page(context: BrowserContext, dialogs: list[str]) -> Page:
+    """A tab in the fresh profile that records and dismisses any dialog."""
+
+    async def record(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        await dialog.dismiss()
+
+    page = await context.new_page()
+    page.on("dialog", record)
+    return page
+
+
+@pytest.fixture
+async def api(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A JSON client of the same server, to seed and check data beside the browser."""
+    async with httpx.AsyncClient(base_url=base_url, timeout=5, trust_env=False) as client:
+        yield client
+
+
+@pytest.fixture
+def screenshot_path(request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """Where to save a named screenshot; saved paths are listed at the end of the run."""
+    saved = request.config.stash.setdefault(SAVED_SCREENSHOTS, [])
+
+    def path_for(name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        saved.append(path)
+        return path
+
+    return path_for
+
+
+def pytest_terminal_summary(
+    terminalreporter: pytest.TerminalReporter, config: pytest.Config
+) -> None:
+    """Name the screenshots the browser tier saved."""
+    saved = [p for p in config.stash.get(SAVED_SCREENSHOTS, []) if p.exists()]
+    if saved:
+        terminalreporter.section("browser screenshots")
+        for path in saved:
+            terminalreporter.write_line(str(path))
