@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
@@ -33,10 +34,22 @@ async def concurrent_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
     Litestar's test client runs one request at a time in a portal thread; this one calls the
     app directly, so requests gathered together really overlap on their Redis calls.
     """
-    async with (
-        app.lifespan(),
-        httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://testserver.local"
-        ) as client,
-    ):
+    started, stop = asyncio.Event(), asyncio.Event()
+
+    async def serve() -> None:
+        # The lifespan is entered and left in this one task, as anyio's scopes require.
+        async with app.lifespan():
+            started.set()
+            await stop.wait()
+
+    server = asyncio.create_task(serve())
+    ready = asyncio.create_task(started.wait())
+    await asyncio.wait({server, ready}, return_when=asyncio.FIRST_COMPLETED)
+    if server.done():
+        ready.cancel()
+        server.result()
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
         yield client
+    stop.set()
+    await server

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import secrets
@@ -20,12 +21,21 @@ from student_registry.domain.models import (
     student_from_hash,
 )
 from student_registry.domain.text import fold, make_sort_key
-from student_registry.errors import InvalidCursor, StaleRevision, StudentExists, StudentNotFound
+from student_registry.errors import (
+    Conflict,
+    InvalidCursor,
+    StaleRevision,
+    StudentExists,
+    StudentNotFound,
+)
 from student_registry.store.redis_store import RedisStore, StudentRow, student_id_of
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 GENERATED_ID_LENGTH = 10
 MAX_ATTEMPTS = 5
+# A change without If-Match reads, merges and writes if nobody wrote in between, else reads
+# again: every lost round means another write succeeded, so a busy student still converges.
+UPDATE_ATTEMPTS = 50
 
 
 def utc_now() -> datetime:
@@ -147,7 +157,7 @@ class Registry:
         changes = {
             f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET
         }
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(UPDATE_ATTEMPTS):
             current = await self.get_student(student_id)
             if if_match is not None and if_match != current.revision:
                 raise StaleRevision(student_id)
@@ -160,9 +170,12 @@ class Registry:
             except StaleRevision:
                 if if_match is not None:
                     raise
+                # Spread the retries of writers that collided so they stop colliding.
+                await asyncio.sleep(secrets.randbelow(1000) * attempt / 1_000_000)
                 continue
             return StoredStudent(student=merged, revision=revision)
-        raise StaleRevision(student_id)
+        # Without If-Match the client set no precondition, so this is no 412.
+        raise Conflict(f"The student {student_id!r} is changing too often; try again.")
 
     async def delete_student(self, student_id: str, *, if_match: str | None = None) -> None:
         """Remove a student. Raises StudentNotFound or StaleRevision."""
