@@ -187,7 +187,8 @@ def seed(base_url: str) -> None:
     """Register the students that get, list and search read, through the API."""
     with httpx.Client(base_url=base_url, timeout=10) as client:
         for student in students(SEEDED, id_prefix=SEED_PREFIX):
-            response = client.post("/api/v1/students", json=student)
+            body = {key: value for key, value in student.items() if value}
+            response = client.post("/api/v1/students", json=body)
             if response.status_code != 201:
                 raise BenchError(f"seeding failed: {response.status_code} {response.text}")
 

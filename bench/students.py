@@ -26,18 +26,23 @@ COURSES = (
 )  # fmt: skip
 # Prefixes the search scenario asks for: each matches several first or last names.
 SEARCH_PREFIXES = ("ma", "le", "du", "ro", "el", "be")
-FIELDS = ("id", "first_name", "last_name", "birth_date", "course")
+FIELDS = ("id", "first_name", "last_name", "birth_date", "course", "email")
 _FIRST_BIRTH_DATE = date(2005, 1, 1)
 
 
 def student(number: int, *, id_prefix: str = "S") -> dict[str, str]:
-    """The student with this number: always the same names, course and date for it."""
+    """The student with this number: always the same names, course and date for it.
+
+    One student in three has an email; the others have none (an empty CSV cell).
+    """
+    student_id = f"{id_prefix}{number:07d}"
     return {
-        "id": f"{id_prefix}{number:07d}",
+        "id": student_id,
         "first_name": FIRST_NAMES[number * 7 % len(FIRST_NAMES)],
         "last_name": LAST_NAMES[number * 13 // 3 % len(LAST_NAMES)],
         "birth_date": (_FIRST_BIRTH_DATE + timedelta(days=number * 37 % 4000)).isoformat(),
         "course": COURSES[number % len(COURSES)],
+        "email": f"{student_id.lower()}@school.example" if number % 3 == 0 else "",
     }
 
 
