@@ -4,6 +4,7 @@ RegistryError
 ├── StoreUnavailable        Redis cannot be reached or did not answer in time
 ├── InvalidStudent          input breaks the student rules; carries every field's error
 ├── InvalidCursor           a pagination cursor that this service did not issue
+├── InvalidImport           a bulk file that cannot be read: its header, encoding or structure
 ├── StudentNotFound         no student with that id
 └── Conflict
     ├── StudentExists       the id is taken
@@ -42,6 +43,10 @@ class InvalidStudent(RegistryError):
 
 class InvalidCursor(RegistryError):
     """A pagination cursor that this service did not issue."""
+
+
+class InvalidImport(RegistryError):
+    """A bulk file that cannot be read as a whole: its header, encoding or structure."""
 
 
 class StudentNotFound(RegistryError):
