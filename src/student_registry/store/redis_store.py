@@ -139,6 +139,7 @@ class RedisStore:
         self._import = self._script("import.lua")
         self._page = self._script("page.lua", shared=False)
         self._search = self._script("search.lua", shared=False)
+        self._check_import = self._script("check_import.lua", shared=False)
 
     def _script(self, name: str, *, shared: bool = True) -> AsyncScript:
         return self.client.register_script(_load_script(name, shared=shared))
@@ -201,6 +202,15 @@ class RedisStore:
         with _translate_errors():
             outcome, statuses = await self._import(keys=_write_keys(), args=args)
         return outcome == "ok", list(statuses)
+
+    async def check_rows(self, rows: Sequence[tuple[str, str]]) -> list[tuple[bool, str]]:
+        """For each (id, email_norm): whether the id is taken, and who has the email ('' none)."""
+        args = [keys.student_key_prefix()]
+        for student_id, email_norm in rows:
+            args += (student_id, email_norm)
+        with _translate_errors():
+            flat = await self._check_import(keys=[keys.email_index()], args=args)
+        return [(flat[i] == 1, flat[i + 1]) for i in range(0, len(flat), 2)]
 
     async def get(self, student_id: str) -> Fields | None:
         """One student's hash, or None."""
@@ -281,3 +291,31 @@ def scan_hashes(client: Redis, *, match: str = "*") -> AsyncIterator[tuple[str, 
                 yield key, await client.hgetall(key)
 
     return walk()
+
+
+async def scan_foreign_hashes(
+    client: Redis, *, batch: int = 500
+) -> AsyncIterator[list[tuple[str, dict[str, str]]]]:
+    """Every hash in a database that is not one of ours, with its fields, a batch at a time.
+
+    Found with SCAN (never KEYS); their fields are read with one pipelined round trip a batch.
+    """
+    ours = f"{keys.PREFIX}:"
+    with _translate_errors():
+        found: list[str] = []
+        async for key in client.scan_iter(count=batch, _type="HASH"):
+            if not key.startswith(ours):
+                found.append(key)
+            if len(found) == batch:
+                yield await _read_hashes(client, found)
+                found = []
+        if found:
+            yield await _read_hashes(client, found)
+
+
+async def _read_hashes(client: Redis, found: list[str]) -> list[tuple[str, dict[str, str]]]:
+    async with client.pipeline(transaction=False) as pipe:
+        for key in found:
+            pipe.hgetall(key)
+        fields: list[dict[str, str]] = await pipe.execute()
+    return [(key, value) for key, value in zip(found, fields, strict=True) if value]
