@@ -24,6 +24,7 @@ from litestar.types import ControllerRouterHandler
 
 from student_registry import __version__
 from student_registry.api import problems
+from student_registry.api.docs import openapi_json
 from student_registry.api.health import healthz, readyz
 from student_registry.api.students import StudentController
 from student_registry.domain.service import Registry
@@ -102,6 +103,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         StudentController,
         healthz,
         readyz,
+        openapi_json,
         PageController,
         create_static_files_router(
             path="/static", directories=[WEB_DIR / "static"], include_in_schema=False

@@ -1,0 +1,42 @@
+"""The API describes itself: OpenAPI 3.1 at /openapi.json and a documentation page at /docs."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+Client = AsyncTestClient[Litestar]
+
+
+async def test_openapi_json_is_an_openapi_3_1_document_of_the_api(client: Client) -> None:
+    response = await client.get("/openapi.json")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/json")
+    document = response.json()
+    assert document["openapi"].startswith("3.1")
+    assert document["info"]["title"] == "Student Registry"
+    paths = document["paths"]
+    assert set(paths["/api/v1/students"]) >= {"get", "post"}
+    assert set(paths["/api/v1/students/{student_id}"]) >= {"get", "patch", "delete"}
+    assert "/healthz" in paths
+    assert "/readyz" in paths
+
+
+async def test_openapi_document_carries_the_field_rules(client: Client) -> None:
+    schemas = (await client.get("/openapi.json")).json()["components"]["schemas"]
+    [create] = [s for name, s in schemas.items() if name.endswith("StudentCreate")]
+    assert set(create["required"]) == {"first_name", "last_name", "birth_date", "course"}
+    assert create["properties"]["first_name"]["minLength"] == 1
+
+
+async def test_openapi_json_is_the_same_document_the_docs_page_loads(client: Client) -> None:
+    served = (await client.get("/openapi.json")).json()
+    assert served == (await client.get("/docs/openapi.json")).json()
+
+
+async def test_docs_page_is_an_interactive_html_page(client: Client) -> None:
+    response = await client.get("/docs")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    assert "<script" in response.text
+    assert "/api/v1/students" in response.text or "openapi.json" in response.text
