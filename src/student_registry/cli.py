@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, TypeVar
 
 import typer
 
 from student_registry.settings import Settings, SettingsError
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from student_registry.cli_output import ImportProgress
+    from student_registry.domain.bulk import ImportReport
+    from student_registry.store.redis_store import RedisStore
 
 T = TypeVar("T")
 
@@ -90,6 +100,275 @@ def serve(
         respawn_failed_workers=True,
         backlog=2048,
     ).serve()
+
+
+FormatOption = Annotated[
+    Literal["csv", "ndjson", "json"] | None,
+    typer.Option(
+        "--format", "-f", help="csv, ndjson or json (default: from the file name or content)."
+    ),
+]
+READ_CHUNK = 1024 * 1024
+# An all-or-nothing import is one Redis call that may run for seconds.
+BULK_TIMEOUT = 300.0
+
+
+def _open_store(redis_url: str | None, *, timeout: float | None = None) -> RedisStore:
+    from student_registry.store.redis_store import RedisStore, connect
+
+    settings = load_settings(redis_url=redis_url)
+    return RedisStore(connect(settings.redis_url, timeout=timeout or settings.redis_timeout))
+
+
+def _read_chunks(stream: BinaryIO, first: bytes, progress: ImportProgress) -> Iterator[bytes]:
+    chunk = first
+    while chunk:
+        progress.read_bytes(len(chunk))
+        yield chunk
+        chunk = stream.read(READ_CHUNK)
+
+
+def _stdout() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+@app.command("import")
+def import_file(
+    file: Annotated[
+        Path, typer.Argument(help="The file to import; - reads standard input.", show_default=False)
+    ],
+    fmt: FormatOption = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check every row against the data; write nothing.")
+    ] = False,
+    on_conflict: Annotated[
+        Literal["fail", "skip", "update"],
+        typer.Option(help="A row whose id is registered: fails, is skipped, or updates it."),
+    ] = "fail",
+    atomic: Annotated[
+        bool,
+        typer.Option(
+            "--atomic", help="All or nothing: any invalid or conflicting row writes none."
+        ),
+    ] = False,
+    redis_url: RedisUrl = None,
+) -> None:
+    """Import students from a CSV, NDJSON or JSON file.
+
+    CSV: UTF-8 (with or without BOM), comma or semicolon, and a header row naming the columns:
+    [bold]id, first_name, last_name, birth_date, course, email[/], or names like
+    [italic]Student ID, First name, Date of birth, Prénom, Classe[/]. Unknown columns are reported.
+    Dates are YYYY-MM-DD, or day first as in France: DD/MM/YYYY.
+    JSON: an array of student objects; NDJSON: one object a line.
+
+    Prints a summary and each failed row's line and problem. Exit code 0 when every row went
+    in, 1 when a row failed or Redis is unreachable, 2 when the file cannot be read.
+
+    Examples:
+
+      [bold]student-registry import students.csv[/]
+
+      [bold]student-registry import --dry-run --on-conflict update rentree.csv[/]
+
+      [bold]cat students.ndjson | student-registry import --format ndjson --atomic -[/]
+    """
+    from student_registry.cli_output import ImportProgress, print_import_report
+    from student_registry.domain.bulk import import_students, read_rows
+    from student_registry.domain.bulk_formats import guess_format
+    from student_registry.errors import InvalidImport
+
+    try:
+        stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
+    except OSError as exc:
+        raise fail(f"Cannot read {file}: {exc.strerror or exc}.", 2) from None
+    store = _open_store(redis_url, timeout=BULK_TIMEOUT if atomic else None)
+    started = time.perf_counter()
+
+    async def work() -> ImportReport:
+        try:
+            await store.ping()
+            first = stream.read(READ_CHUNK)
+            piped = stream is sys.stdin.buffer
+            size = None if piped else os.fstat(stream.fileno()).st_size
+            label = "Importing" if piped else f"Importing {file.name}"
+            with ImportProgress(total_bytes=size, label=label) as progress:
+                chunks = _read_chunks(stream, first, progress)
+                rows = read_rows(chunks, fmt or guess_format(file.name, first))
+                return await import_students(
+                    store,
+                    rows,
+                    on_conflict=on_conflict,
+                    dry_run=dry_run,
+                    atomic=atomic,
+                    on_progress=progress.update,
+                )
+        except InvalidImport as exc:
+            raise fail(f"{file}: {exc}", 2) from None
+        except OSError as exc:
+            raise fail(f"Cannot read {file}: {exc.strerror or exc}.", 2) from None
+        finally:
+            stream.close()
+            await store.close()
+
+    report = run(work)
+    print_import_report(report, elapsed=time.perf_counter() - started, out=_stdout())
+    if not report.succeeded or report.aborted:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    fmt: FormatOption = None,
+    course: Annotated[str | None, typer.Option(help="Only the students of this course.")] = None,
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="File to write (default: standard output)."),
+    ] = None,
+    redis_url: RedisUrl = None,
+) -> None:
+    """Export students in alphabetical order, streamed: constant memory for any number.
+
+    CSV is UTF-8 with a BOM and a header row, so spreadsheets open it as is; it imports back
+    unchanged. A cell that a spreadsheet would run as a formula (=, +, -, @) gets a leading '.
+
+    Examples:
+
+      [bold]student-registry export -o students.csv[/]
+
+      [bold]student-registry export --format ndjson --course 3eB > 3eB.ndjson[/]
+    """
+    from student_registry.domain.bulk import export_students
+    from student_registry.domain.bulk_formats import guess_format
+    from student_registry.domain.service import Registry
+
+    chosen = fmt or (guess_format(output.name, b"") if output else "csv")
+    partial = output.with_name(output.name + ".part") if output else None
+    store = _open_store(redis_url)
+    started = time.perf_counter()
+    count = [0]
+
+    def counted(total: int) -> None:
+        count[0] = total
+
+    async def work() -> None:
+        try:
+            await store.ping()
+            sink = partial.open("wb") if partial else sys.stdout.buffer
+            try:
+                chunks = export_students(
+                    Registry(store), chosen, course=course, on_progress=counted
+                )
+                async for chunk in chunks:
+                    sink.write(chunk)
+                sink.flush()
+            finally:
+                if partial:
+                    sink.close()
+        except OSError as exc:
+            raise fail(f"Cannot write {output or 'the output'}: {exc.strerror or exc}.") from None
+        finally:
+            await store.close()
+
+    try:
+        run(work)
+    except BaseException:
+        if partial:
+            partial.unlink(missing_ok=True)
+        raise
+    if output and partial:
+        partial.replace(output)
+    elapsed = time.perf_counter() - started
+    where = f" to {output}" if output else ""
+    typer.echo(f"Exported {count[0]:,} students{where} in {elapsed:.2f} s.", err=True)
+
+
+@app.command("migrate-legacy")
+def migrate_legacy(
+    source: Annotated[
+        str,
+        typer.Option(
+            "--from",
+            help="The original app's Redis, e.g. redis://old-host:6379/0.",
+            show_default=False,
+        ),
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Check and report; write nothing.")
+    ] = False,
+    redis_url: RedisUrl = None,
+) -> None:
+    """Copy the original app's students (one hash per student) into the registry.
+
+    Reads every hash with SCAN, leaving out the registry's own keys, so both may share a
+    database. Dates the original form let through (17/04/2009, 17-04-2009, 2009/04/17,
+    17 April 2009) are converted; anything it cannot read is reported with its key. Students
+    already registered are kept as they are: running it twice gives the same result.
+
+    Examples:
+
+      [bold]student-registry migrate-legacy --from redis://old-host:6379/0 --dry-run[/]
+
+      [bold]student-registry migrate-legacy --from redis://localhost:6379/0[/]
+    """
+    from student_registry.cli_output import ImportProgress, print_import_report
+    from student_registry.domain.legacy import migrate_legacy as migrate
+    from student_registry.errors import StoreUnavailable
+    from student_registry.store.redis_store import RedisStore, connect, scan_foreign_hashes
+
+    if not source.startswith(("redis://", "rediss://", "unix://")):
+        raise fail("--from must be a Redis URL: redis://, rediss:// or unix://.", 2)
+    store = _open_store(redis_url)
+    legacy = RedisStore(connect(source))
+    started = time.perf_counter()
+
+    async def work() -> tuple[ImportReport, int]:
+        try:
+            try:
+                await legacy.ping()
+            except StoreUnavailable as exc:
+                raise fail(
+                    f"The original app's Redis ({source}) cannot be reached: {exc}."
+                ) from None
+            await store.ping()
+            with ImportProgress(total_bytes=None, label="Migrating") as progress:
+                return await migrate(
+                    store,
+                    scan_foreign_hashes(legacy.client),
+                    dry_run=dry_run,
+                    on_progress=progress.update,
+                )
+        finally:
+            await legacy.close()
+            await store.close()
+
+    report, ignored = run(work)
+    elapsed = time.perf_counter() - started
+    print_import_report(report, elapsed=elapsed, out=_stdout(), ignored=ignored)
+    if not report.succeeded:
+        raise typer.Exit(1)
+
+
+@app.command()
+def stats(redis_url: RedisUrl = None) -> None:
+    """Students per course, and the total.
+
+    Example: [bold]student-registry stats --redis-url redis://localhost:6379/0[/]
+    """
+    from student_registry.cli_output import print_stats
+    from student_registry.domain.models import CourseCount
+    from student_registry.domain.service import Registry
+
+    store = _open_store(redis_url)
+
+    async def work() -> list[CourseCount]:
+        try:
+            return await Registry(store).course_stats()
+        finally:
+            await store.close()
+
+    print_stats(run(work), out=_stdout())
 
 
 def main() -> None:
