@@ -24,6 +24,7 @@ from litestar.types import ControllerRouterHandler
 
 from student_registry import __version__
 from student_registry.api import problems
+from student_registry.api.bulk import BulkController
 from student_registry.api.docs import openapi_json
 from student_registry.api.health import healthz, readyz
 from student_registry.api.students import StudentController
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     handlers: list[ControllerRouterHandler] = [
         StudentController,
+        BulkController,
         healthz,
         readyz,
         openapi_json,

@@ -1,0 +1,149 @@
+"""Bulk routes: import a file of students, export them as CSV or NDJSON. Bodies are streamed."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.params import QueryParameter
+from litestar.response import Stream
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_207_MULTI_STATUS,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+)
+
+from student_registry.domain.bulk import ImportReport, export_students, import_students, read_rows
+from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
+from student_registry.domain.service import Registry
+from student_registry.store.redis_store import ConflictMode
+
+MAX_IMPORT_BODY = 512 * 1024 * 1024
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
+
+IMPORT_DESCRIPTION = """\
+Register many students from one file, streamed: the body is read chunk by chunk, never whole.
+
+Body, by `Content-Type`:
+- `text/csv`: UTF-8 (with or without BOM), comma or semicolon, a header row naming the columns
+  (`id, first_name, last_name, birth_date, course, email`, or names such as `Student ID`,
+  `First name`, `Date of birth`); unknown columns are listed in `unknown_columns`. Dates are
+  `YYYY-MM-DD`, or day first as spreadsheets in France write them: `DD/MM/YYYY`.
+- `application/x-ndjson`: one JSON object a line; `application/json`: an array of objects.
+  Both take the fields of a registration, dates `YYYY-MM-DD`.
+
+Each row is validated like a registration and written in one atomic step, in batches; ids and
+emails stay unique across the file and the stored students. A row whose id is registered fails,
+is skipped or updates the student, after `on_conflict`. Invalid rows never block valid ones,
+unless `atomic` is set: then all rows are written, or none (at most 100,000 rows).
+
+**200** when every row succeeded (or would, with `dry_run`); **207** when any row failed or the
+file broke off part way: the body then lists each failed row with its line and its problems
+(`failures`, the first 1,000), and `error` says where reading stopped. A file that cannot be
+read from its start (no header, not JSON, empty) is a **400** problem; nothing is written.
+"""
+
+
+@dataclass
+class ImportOperation(Operation):
+    """The import's OpenAPI operation, with its three body types."""
+
+    def __post_init__(self) -> None:
+        text = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+        self.request_body = RequestBody(
+            required=True,
+            description="The students: CSV with a header row, NDJSON, or a JSON array.",
+            content={"text/csv": text, "application/x-ndjson": text, "application/json": text},
+        )
+
+
+def _filename(fmt: Format, course: str | None) -> str:
+    slug = _UNSAFE_IN_FILENAME.sub("-", course).strip("-") if course else ""
+    return f"students-{slug}.{fmt}" if slug else f"students.{fmt}"
+
+
+async def _export(registry: Registry, fmt: Format, course: str | None, q: str) -> Stream:
+    await registry.check_ready()  # a 503 now, rather than a download that breaks off
+    return Stream(
+        export_students(registry, fmt, course=course, q=q),
+        media_type=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{_filename(fmt, course)}"'},
+    )
+
+
+Course = Annotated[str | None, QueryParameter(description="Only this course, exactly.")]
+NamePrefix = Annotated[
+    str, QueryParameter(max_length=100, description="Start of the first or last name.")
+]
+
+
+class BulkController(Controller):
+    """Students in bulk: import from a file, export in alphabetical order."""
+
+    path = "/api/v1"
+    tags = ["students"]  # noqa: RUF012  (the base class declares it as an instance attribute)
+
+    @post(
+        "/students/import",
+        status_code=HTTP_200_OK,
+        request_max_body_size=MAX_IMPORT_BODY,
+        operation_class=ImportOperation,
+        description=IMPORT_DESCRIPTION,
+        responses={
+            HTTP_207_MULTI_STATUS: ResponseSpec(
+                ImportReport, description="Some rows failed: each is listed with its problems."
+            )
+        },
+        summary="Import students from CSV, NDJSON or JSON",
+    )
+    async def import_students(
+        self,
+        request: Request[Any, Any, Any],
+        registry: NamedDependency[Registry],
+        on_conflict: Annotated[
+            ConflictMode,
+            QueryParameter(description="A row whose id is registered: fail, skip or update."),
+        ] = "fail",
+        dry_run: Annotated[
+            bool, QueryParameter(description="Check every row against the data; write nothing.")
+        ] = False,
+        atomic: Annotated[
+            bool, QueryParameter(description="All or nothing: any failed row writes none.")
+        ] = False,
+    ) -> Response[ImportReport]:
+        """Import students; the report says what was created, updated, skipped or failed."""
+        fmt = format_of_media_type(request.headers.get("content-type", ""))
+        if fmt is None:
+            raise HTTPException(
+                status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
+                detail="Send text/csv, application/x-ndjson or application/json.",
+            )
+        report = await import_students(
+            registry,
+            read_rows(request.stream(), fmt),
+            on_conflict=on_conflict,
+            dry_run=dry_run,
+            atomic=atomic,
+        )
+        status = HTTP_200_OK if report.succeeded else HTTP_207_MULTI_STATUS
+        return Response(report, status_code=status)
+
+    @get("/students.csv", media_type=MEDIA_TYPES["csv"], summary="Export students as CSV")
+    async def export_csv(
+        self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
+    ) -> Stream:
+        """All students (or those of a course or name prefix) as CSV: UTF-8 with BOM, header."""
+        return await _export(registry, "csv", course, q)
+
+    @get("/students.ndjson", media_type=MEDIA_TYPES["ndjson"], summary="Export students as NDJSON")
+    async def export_ndjson(
+        self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
+    ) -> Stream:
+        """All students (or those of a course or name prefix) as NDJSON, one a line."""
+        return await _export(registry, "ndjson", course, q)
