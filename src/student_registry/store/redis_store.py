@@ -8,11 +8,13 @@ from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, Literal, NamedTuple, cast
 
+import hiredis
 from redis import exceptions as redis_errors
-from redis.asyncio import Redis
+from redis.asyncio import Connection, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.commands.core import AsyncScript
+from redis.typing import EncodableT
 
 from student_registry.errors import (
     EmailTaken,
@@ -116,10 +118,29 @@ def _write_prefixes() -> list[str]:
     return [keys.student_key_prefix(), keys.course_index_prefix()]
 
 
+class PackedConnection(Connection):
+    """A TCP connection that packs commands in C with hiredis, as redis-py's sync client does.
+
+    The asyncio client packs them in Python, argument by argument: for a batch of 2,000
+    students (16,000 arguments) that took longer than Redis takes to run the batch.
+    """
+
+    def pack_command(self, *args: EncodableT) -> list[bytes]:
+        """The command in the Redis protocol, as one buffer."""
+        if isinstance(args[0], str) and " " in args[0]:
+            return super().pack_command(*args)  # "CONFIG GET": redis-py splits the words
+        try:
+            return [hiredis.pack_command(cast(Any, args))]
+        except TypeError:
+            return super().pack_command(*args)
+
+
 def connect(url: str, *, timeout: float = 5.0) -> Redis:
     """A client that fails fast while Redis is away and reconnects by itself when it is back."""
+    # The URL picks its own connection class for unix:// and rediss://.
     return Redis.from_url(
         url,
+        connection_class=PackedConnection,
         decode_responses=True,
         socket_connect_timeout=min(timeout, 2.0),
         socket_timeout=timeout,
