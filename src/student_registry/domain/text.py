@@ -1,8 +1,11 @@
 """Folding of names for order and search: case- and accent-insensitive, stable bytes."""
 
 import unicodedata
+from functools import lru_cache
 
 
+# Names repeat a lot (a school has many Léas): a bulk import folds each distinct one once.
+@lru_cache(maxsize=16384)
 def fold(text: str) -> str:
     """Lower-case, accent-free form of a text: ``Éloïse`` -> ``eloise``, ``ß`` -> ``ss``."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
