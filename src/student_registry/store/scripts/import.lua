@@ -1,5 +1,6 @@
 -- ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update), ARGV[5]: '1' for all or nothing,
 -- ARGV[6..]: rows of 8 values. Returns one status per row, behind 'ok' or 'aborted'.
+-- Creations gather their index writes and apply them once, at the end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
@@ -40,6 +41,9 @@ if atomic then
 end
 
 local statuses = {}
+if mode ~= 'update' then
+  defer_indexes()
+end
 for r = 1, count do
   local row = read_row(5 + (r - 1) * 8)
   local result = create(row, now)
@@ -49,5 +53,8 @@ for r = 1, count do
     result = replace(row, now, '')
   end
   statuses[r] = result[1]
+end
+if mode ~= 'update' then
+  apply_pending_indexes()
 end
 return {'ok', statuses}
