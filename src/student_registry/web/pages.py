@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -17,6 +18,7 @@ from litestar.status_codes import (
     HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
+from student_registry.domain import rules
 from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
@@ -132,8 +134,9 @@ class PageController(Controller):
                 )
             except StudentNotFound:
                 notice = ""
-        elif deleted:
-            notice = _("Deleted {name}").format(name=deleted)
+        elif re.fullmatch(rules.ID_PATTERN, deleted):
+            # Only an id is shown from the URL, so a crafted link cannot say anything of its own.
+            notice = _("Deleted the student {id}.").format(id=deleted)
         return await self._render_index(
             registry, q=q.strip(), course=course, after=after, notice=notice
         )
@@ -242,7 +245,7 @@ class PageController(Controller):
         self, registry: NamedDependency[Registry], student_id: FromPath[str], data: FormData
     ) -> Redirect:
         """Delete after confirmation, then go back to the list."""
-        stored = await registry.get_student(student_id)
         await registry.delete_student(student_id, if_match=str(data.get("revision", "")) or None)
-        name = f"{stored.student.first_name} {stored.student.last_name} ({student_id})"
-        return Redirect(path="/?" + urlencode({"deleted": name}), status_code=HTTP_303_SEE_OTHER)
+        return Redirect(
+            path="/?" + urlencode({"deleted": student_id}), status_code=HTTP_303_SEE_OTHER
+        )
