@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from http import HTTPStatus
 from typing import Any
 
@@ -137,6 +138,23 @@ def _body_errors(request: Request[Any, Any, Any]) -> list[FieldError] | None:
     return explain(body, model) or None
 
 
+# msgspec's words for a bad query parameter, and the same said for a person.
+_PLAIN = [
+    (re.compile(r"Expected `int`, got `\w+`"), "must be a whole number"),
+    (re.compile(r"Expected `(?:int|float)` >= (\S+)"), r"must be at least \1"),
+    (re.compile(r"Expected `(?:int|float)` <= (\S+)"), r"must be at most \1"),
+    (re.compile(r"Expected `str` of length <= (\d+)"), r"must be at most \1 characters"),
+    (re.compile(r"Expected `bool`, got `\w+`"), "must be true or false"),
+]
+
+
+def _plain(message: str) -> str:
+    for pattern, replacement in _PLAIN:
+        if pattern.fullmatch(message):
+            return pattern.sub(replacement, message)
+    return message
+
+
 def _body_is_not_json(request: Request[Any, Any, Any], exc: HTTPException) -> bool:
     # RFC 9110 allows 415 on inspecting the content, not only on its declared type.
     if isinstance(exc.__cause__, SerializationException):
@@ -161,7 +179,9 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         )
     if isinstance(exc, ValidationException):
         errors = _body_errors(request) or [
-            FieldError(path=str(e.get("key", "$")), message=str(e.get("message", "is invalid")))
+            FieldError(
+                path=str(e.get("key", "$")), message=_plain(str(e.get("message", "is invalid")))
+            )
             for e in (exc.extra if isinstance(exc.extra, list) else [])
         ]
         status = HTTP_422_UNPROCESSABLE_ENTITY
