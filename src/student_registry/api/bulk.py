@@ -41,7 +41,7 @@ Body, by `Content-Type`:
 Each row is validated like a registration and written in one atomic step, in batches; ids and
 emails stay unique across the file and the stored students. A row whose id is registered fails,
 is skipped or updates the student, after `on_conflict`. Invalid rows never block valid ones,
-unless `atomic` is set: then all rows are written, or none (at most 100,000 rows).
+unless `atomic` is set: then all rows are written, or none (at most 20,000 rows).
 
 **200** when every row succeeded (or would, with `dry_run`); **207** when any row failed or the
 file broke off part way: the body then lists each failed row with its line and its problems

@@ -34,8 +34,9 @@ BATCH_ROWS = 5000
 MIN_BATCH_ROWS = 500
 FEED_BYTES = 32 * 1024
 MAX_LISTED_FAILURES = 1000
-# One atomic import blocks every other Redis client while it runs: about a second per 50,000.
-MAX_ATOMIC_ROWS = 100_000
+# An all-or-nothing import is one Redis script: every other client waits while it runs,
+# about a second per 50,000 rows. Bigger files import in batches.
+MAX_ATOMIC_ROWS = 20_000
 ID_TAKEN = "is already registered"
 EMAIL_TAKEN = "belongs to another student"
 
@@ -151,8 +152,11 @@ class _Importer:
             await task
 
     def cancel(self) -> None:
-        if self.in_flight is not None:
-            self.in_flight.cancel()
+        task, self.in_flight = self.in_flight, None
+        if task is not None and not task.done():
+            task.cancel()
+        elif task is not None and not task.cancelled():
+            task.exception()  # retrieved: the error that stopped the import is raised already
 
     async def run_batch(
         self, students: list[StudentCreate], rows: list[StudentRow], lines: list[int]
@@ -240,13 +244,6 @@ class _Importer:
         if report.failed:
             report.aborted = True
             return
-        if len(students) > MAX_ATOMIC_ROWS:
-            report.error = (
-                f"An all-or-nothing import takes at most {MAX_ATOMIC_ROWS:,} rows; "
-                f"this one has {len(students):,}. Split the file."
-            )
-            report.aborted = True
-            return
         rows = [to_row(s, s.id or generate_id()) for s in students]
         await self.free_generated_ids(students, rows)
         if report.dry_run:
@@ -281,20 +278,24 @@ async def import_students(
     report = ImportReport(dry_run=dry_run, atomic=atomic)
     importer = _Importer(store, report, on_conflict=on_conflict, on_progress=on_progress)
     try:
-        async for chunk in _aiter(rows):
-            importer.add(chunk)
-            if chunk.error:
-                raise InvalidImport(chunk.error)
-            if not atomic:
-                await importer.send_batches()
-    except InvalidImport as exc:
-        if not report.rows:
-            importer.cancel()
-            raise
-        report.error = str(exc)
-        if atomic:
-            report.aborted = True
-    try:
+        try:
+            async for chunk in _aiter(rows):
+                importer.add(chunk)
+                if chunk.error:
+                    raise InvalidImport(chunk.error)
+                if not atomic:
+                    await importer.send_batches()
+                elif report.rows > MAX_ATOMIC_ROWS:
+                    raise InvalidImport(
+                        f"An all-or-nothing import takes at most {MAX_ATOMIC_ROWS:,} rows; "
+                        "split the file, or import it without all-or-nothing."
+                    )
+        except InvalidImport as exc:
+            if not report.rows:
+                raise
+            report.error = str(exc)
+            if atomic:
+                report.aborted = True
         if not atomic:
             await importer.send_batches(final=True)
             await importer.wait()
