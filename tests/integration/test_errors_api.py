@@ -155,3 +155,17 @@ async def test_each_error_kind_has_its_own_problem_type(client: Client) -> None:
         ],
     }
     assert len(types) == 5
+
+
+@pytest.mark.parametrize("accept", ["application/json", "application/problem+json"])
+async def test_unknown_route_outside_the_api_is_a_problem_for_a_json_client(
+    client: Client, accept: str
+) -> None:
+    assert_problem(await client.get("/nope", headers={"Accept": accept}), 404)
+
+
+async def test_unknown_route_outside_the_api_is_a_page_for_a_browser(client: Client) -> None:
+    accept = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+    response = await client.get("/nope", headers={"Accept": accept})
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")

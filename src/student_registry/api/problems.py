@@ -7,7 +7,7 @@ import re
 from http import HTTPStatus
 from typing import Any
 
-from litestar import Request, Response
+from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
@@ -220,4 +220,8 @@ API_PATHS = ("/api/", "/healthz", "/readyz", "/openapi.json", "/docs")
 
 def is_api_request(request: Request[Any, Any, Any]) -> bool:
     """Whether errors of this request are answered as problem JSON rather than a page."""
-    return request.url.path.startswith(API_PATHS)
+    if request.url.path.startswith(API_PATHS):
+        return True
+    # Elsewhere a browser gets a page, but a client that asks for JSON gets the problem.
+    wanted = request.accept.best_match([MediaType.HTML, MediaType.JSON, PROBLEM_JSON])
+    return wanted is not None and wanted != MediaType.HTML
