@@ -34,6 +34,7 @@ from student_registry.logs import access_log, configure_logging
 from student_registry.settings import Settings
 from student_registry.store.redis_store import RedisStore, connect
 from student_registry.web import errors as web_errors
+from student_registry.web.bulk_pages import BulkPageController
 from student_registry.web.i18n import translations
 from student_registry.web.pages import PageController
 
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         readyz,
         openapi_json,
         PageController,
+        BulkPageController,
         create_static_files_router(
             path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
         ),
