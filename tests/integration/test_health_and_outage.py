@@ -12,8 +12,9 @@ from litestar.testing import AsyncTestClient
 
 from student_registry.app import create_app
 from student_registry.settings import Settings
+from student_registry.store.redis_store import RedisStore
 from tests.builders import API, student_body
-from tests.integration.support import assert_problem
+from tests.integration.support import assert_indexes_consistent, assert_problem
 from tests.redis_server import RedisServer, free_port
 
 Client = AsyncTestClient[Litestar]
@@ -116,3 +117,16 @@ async def test_unavailable_store_is_logged_without_a_traceback(
         assert_unavailable(await client.get(API))
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert any("unavailable" in r.getMessage() for r in caplog.records)
+
+
+async def test_redis_out_of_memory_is_a_503_and_writes_nothing(
+    client: Client, store: RedisStore
+) -> None:
+    assert (await client.post(API, json=student_body(id="before"))).status_code == 201
+    await store.client.config_set("maxmemory", "1")
+    try:
+        assert_unavailable(await client.post(API, json=student_body(id="during")))
+        assert (await client.get(f"{API}/before")).status_code == 200
+    finally:
+        await store.client.config_set("maxmemory", "0")
+    assert list(await assert_indexes_consistent(store)) == ["before"]

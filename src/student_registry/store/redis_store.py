@@ -33,6 +33,8 @@ _UNAVAILABLE = (
     redis_errors.TimeoutError,
     redis_errors.BusyLoadingError,
     redis_errors.ReadOnlyError,
+    # Redis over its maxmemory refuses writes until memory is freed or the limit raised.
+    redis_errors.OutOfMemoryError,
     OSError,
 )
 
