@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
 import httpx
 from playwright.async_api import Page, expect
 
@@ -63,6 +64,6 @@ async def test_the_export_link_downloads_the_filtered_students_as_csv(
         await page.get_by_role("link", name="Export as CSV").click()
 
     path = await (await download.value).path()
-    lines = Path(path).read_text(encoding="utf-8-sig").splitlines()
+    lines = (await anyio.Path(path).read_text(encoding="utf-8-sig")).splitlines()
     assert lines[0] == "id,first_name,last_name,birth_date,course,email"
     assert lines[1:] == ["2024-0042,Éloïse,Durand,2009-04-17,3eB,eloise.durand@example.org"]
