@@ -12,6 +12,7 @@ import pytest
 
 from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.service import Registry
+from student_registry.domain.text import fold
 from student_registry.domain.validation import parse
 from student_registry.errors import Conflict, EmailTaken, StudentExists, StudentNotFound
 from student_registry.store.redis_store import RedisStore, connect
@@ -178,3 +179,47 @@ async def test_mixed_concurrent_writes_leave_every_index_consistent(
         page = await registries[0].list_students(limit=500)
         assert page.total == len(students)
         assert {s.id for s in page.items} == set(students)
+
+
+@pytest.mark.parametrize("q", ["", "ma"])
+async def test_cursor_walk_during_parallel_registrations_sees_each_student_once(
+    concurrent_client: httpx.AsyncClient, registries: list[Registry], q: str
+) -> None:
+    rng = random.Random(8)
+    names = ["Martin", "Marie", "Éloïse", "Maëlle", "Zoé", "Mañas"]
+
+    def body(student_id: str) -> dict[str, str]:
+        return student_body(
+            id=student_id, first_name=rng.choice(names), last_name=rng.choice(names)
+        )
+
+    originals = [body(f"o{i:03d}") for i in range(60)]
+    for original in originals:
+        await registries[0].register_student(parse(original, StudentCreate))
+
+    async def write() -> None:
+        for i in range(0, 90, 3):
+            await asyncio.gather(
+                *(concurrent_client.post(API, json=body(f"n{i + k:03d}")) for k in range(3))
+            )
+
+    async def walk() -> list[str]:
+        seen: list[str] = []
+        cursor = None
+        while True:
+            params = {"limit": 4, "q": q, **({"cursor": cursor} if cursor else {})}
+            page = (await concurrent_client.get(API, params=params)).json()
+            seen += [s["id"] for s in page["items"]]
+            cursor = page["next_cursor"]
+            if cursor is None:
+                return seen
+
+    _, seen = await asyncio.gather(write(), walk())
+    assert len(seen) == len(set(seen))
+    prefix = fold(q)
+    expected = {
+        o["id"]
+        for o in originals
+        if fold(o["first_name"]).startswith(prefix) or fold(o["last_name"]).startswith(prefix)
+    }
+    assert expected <= set(seen)
