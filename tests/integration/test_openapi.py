@@ -40,3 +40,23 @@ async def test_docs_page_is_an_interactive_html_page(client: Client) -> None:
     assert response.headers["content-type"].startswith("text/html")
     assert "<script" in response.text
     assert "/api/v1/students" in response.text or "openapi.json" in response.text
+
+
+async def test_openapi_documents_every_error_as_a_problem_document(client: Client) -> None:
+    document = (await client.get("/openapi.json")).json()
+    expected = {
+        ("/api/v1/students", "post"): {"409", "413", "415", "422", "503"},
+        ("/api/v1/students", "get"): {"400", "422", "503"},
+        ("/api/v1/students/{student_id}", "get"): {"404", "503"},
+        ("/api/v1/students/{student_id}", "patch"): {"404", "409", "412", "415", "422", "503"},
+        ("/api/v1/students/{student_id}", "delete"): {"404", "412", "503"},
+        ("/readyz", "get"): {"503"},
+    }
+    for (path, method), statuses in expected.items():
+        responses = document["paths"][path][method]["responses"]
+        assert statuses <= set(responses), (path, method)
+        for status, response in responses.items():
+            if status.startswith(("4", "5")):
+                assert list(response["content"]) == ["application/problem+json"], (path, status)
+    problem = document["components"]["schemas"]["Problem"]
+    assert set(problem["required"]) == {"type", "title", "status", "detail"}

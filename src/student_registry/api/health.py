@@ -6,6 +6,7 @@ from litestar import get
 from litestar.di import NamedDependency
 from msgspec import Struct
 
+from student_registry.api.problems import problem_responses
 from student_registry.domain.service import Registry
 
 
@@ -21,7 +22,7 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", tags=["health"], summary="Readiness")
+@get("/readyz", tags=["health"], summary="Readiness", responses=problem_responses(503))
 async def readyz(registry: NamedDependency[Registry]) -> Health:
     """200 when Redis answers, else a 503 problem with Retry-After, like any request."""
     await registry.check_ready()

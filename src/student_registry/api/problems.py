@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import HTTPException, SerializationException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.status_codes import (
     HTTP_400_BAD_REQUEST,
     HTTP_404_NOT_FOUND,
@@ -62,6 +63,31 @@ class Problem(Struct, omit_defaults=True):
     detail: str
     instance: str | None = None
     errors: list[InvalidField] | None = None
+
+
+_WHEN = {
+    400: "The request is malformed; for a list, a cursor this service did not issue.",
+    404: "No student has this id.",
+    409: "The id or the email is taken; the stored student is unchanged.",
+    412: "If-Match names a revision that is no longer current.",
+    413: "The body is too large.",
+    415: "The body is not JSON.",
+    422: "Some fields are invalid; `errors` lists each with its path and a message.",
+    503: "The store cannot be reached; try again after Retry-After seconds.",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """The OpenAPI description of a route's problem responses."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            media_type=PROBLEM_JSON,
+            description=_WHEN[status],
+            generate_examples=False,
+        )
+        for status in statuses
+    }
 
 
 def _slug(status: int, name: str) -> str:

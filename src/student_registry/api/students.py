@@ -11,6 +11,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from student_registry.api.guards import require_json
+from student_registry.api.problems import problem_responses
 from student_registry.domain.models import Student, StudentCreate, StudentPage, StudentPatch
 from student_registry.domain.service import Registry
 
@@ -49,6 +50,7 @@ class StudentController(Controller):
             ),
         ],
         summary="Register a student",
+        responses=problem_responses(400, 409, 413, 415, 422, 503),
     )
     async def register_student(
         self, data: JSONBody[StudentCreate], registry: NamedDependency[Registry]
@@ -64,7 +66,7 @@ class StudentController(Controller):
             },
         )
 
-    @get(summary="List students")
+    @get(summary="List students", responses=problem_responses(400, 422, 503))
     async def list_students(
         self,
         registry: NamedDependency[Registry],
@@ -82,7 +84,12 @@ class StudentController(Controller):
         """Students by last name, first name and id, ignoring case and accents."""
         return await registry.list_students(limit=limit, cursor=cursor, course=course, q=q)
 
-    @get("/{student_id:str}", response_headers=[ETAG_HEADER], summary="Get a student")
+    @get(
+        "/{student_id:str}",
+        response_headers=[ETAG_HEADER],
+        summary="Get a student",
+        responses=problem_responses(400, 404, 503),
+    )
     async def get_student(
         self, student_id: FromPath[str], registry: NamedDependency[Registry]
     ) -> Response[Student]:
@@ -96,6 +103,7 @@ class StudentController(Controller):
         request_max_body_size=MAX_JSON_BODY,
         response_headers=[ETAG_HEADER],
         summary="Change a student",
+        responses=problem_responses(400, 404, 409, 412, 413, 415, 422, 503),
     )
     async def update_student(
         self,
@@ -110,7 +118,12 @@ class StudentController(Controller):
         stored = await registry.update_student(student_id, data, if_match=parse_if_match(if_match))
         return Response(stored.student, headers={"ETag": etag(stored.revision)})
 
-    @delete("/{student_id:str}", status_code=HTTP_204_NO_CONTENT, summary="Remove a student")
+    @delete(
+        "/{student_id:str}",
+        status_code=HTTP_204_NO_CONTENT,
+        summary="Remove a student",
+        responses=problem_responses(400, 404, 412, 503),
+    )
     async def delete_student(
         self,
         student_id: FromPath[str],
