@@ -40,6 +40,7 @@ from student_registry.web.pages import PageController
 
 WEB_DIR = Path(__file__).parent / "web"
 SWAGGER = "/static/vendor/swagger-ui"
+FAVICON = '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">'
 
 
 def _template_engine() -> JinjaTemplateEngine:
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     js_url=f"{SWAGGER}/swagger-ui-bundle.js",
                     css_url=f"{SWAGGER}/swagger-ui.css",
                     standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
+                    favicon=FAVICON,
                 )
             ],
         ),
