@@ -267,6 +267,10 @@ def export(
             finally:
                 if partial:
                     sink.close()
+        except BrokenPipeError:
+            # The reader stopped (`| head`): nothing is wrong; keep Python from flushing into it.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(0) from None
         except OSError as exc:
             raise fail(f"Cannot write {output or 'the output'}: {exc.strerror or exc}.") from None
         finally:
