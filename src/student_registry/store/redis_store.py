@@ -26,7 +26,8 @@ from student_registry.errors import (
 from student_registry.store import keys
 
 ConflictMode = Literal["fail", "skip", "update"]
-Fields = dict[str, str]
+# A student as the store reads it: full field names, times as datetimes.
+Fields = dict[str, Any]
 
 _UNAVAILABLE = (
     redis_errors.ConnectionError,
@@ -83,14 +84,13 @@ def to_micros(moment: datetime) -> str:
     return str((delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds)
 
 
-def from_micros(value: str) -> str:
-    """A stored time as RFC 3339 UTC."""
-    moment = EPOCH + timedelta(microseconds=int(value))
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def from_micros(value: str) -> datetime:
+    """A stored time as a UTC datetime."""
+    return EPOCH + timedelta(microseconds=int(value))
 
 
 def _student(student_id: str, stored: dict[str, str]) -> Fields:
-    fields = {keys.STUDENT_FIELDS[name]: value for name, value in stored.items()}
+    fields: Fields = {keys.STUDENT_FIELDS[name]: value for name, value in stored.items()}
     for name in _TIME_FIELDS:
         fields[name] = from_micros(fields[name])
     fields["id"] = student_id
