@@ -21,6 +21,8 @@ EMAIL_PATTERN = (
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 TEXT_FIELDS = ("first_name", "last_name", "course")
+# Names the API uses under /api/v1/students/ for something else than a student.
+RESERVED_IDS = frozenset({"import"})
 
 MESSAGES = {
     "id": "must be 1 to 64 characters, each a letter A-Z or a-z, a digit, '_' or '-'",
@@ -30,6 +32,7 @@ MESSAGES = {
     "email": "must be a valid email address, like name@example.org",
     "birth_date": "must be a date written YYYY-MM-DD",
 }
+RESERVED_ID = "is reserved by the API (/api/v1/students/import); choose another"
 REQUIRED = "is required"
 UNKNOWN = "is not a field of a student"
 FUTURE_BIRTH_DATE = "must not be in the future"
@@ -38,8 +41,11 @@ EARLY_BIRTH_DATE = "must not be before 1900-01-01"
 
 def field_problem(name: str, value: Any) -> str | None:
     """What is wrong with a field's value once its type is right, or None."""
-    if name == "id" and isinstance(value, str) and not _ID.fullmatch(value):
-        return MESSAGES["id"]
+    if name == "id" and isinstance(value, str):
+        if not _ID.fullmatch(value):
+            return MESSAGES["id"]
+        if value in RESERVED_IDS:
+            return RESERVED_ID
     if name in TEXT_FIELDS and not 1 <= len(value.strip()) <= TEXT_MAX:
         return MESSAGES[name]
     if name == "birth_date" and isinstance(value, date):
