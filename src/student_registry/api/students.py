@@ -41,7 +41,7 @@ class StudentController(Controller):
 
     @post(
         status_code=HTTP_201_CREATED,
-        guards=[require_json],
+        before_request=require_json,
         request_max_body_size=MAX_JSON_BODY,
         response_headers=[
             ETAG_HEADER,
@@ -99,7 +99,7 @@ class StudentController(Controller):
 
     @patch(
         "/{student_id:str}",
-        guards=[require_json],
+        before_request=require_json,
         request_max_body_size=MAX_JSON_BODY,
         response_headers=[ETAG_HEADER],
         summary="Change a student",
