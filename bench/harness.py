@@ -189,12 +189,18 @@ def start_redis(procs: Processes, data_dir: Path) -> tuple[str, redis.Redis]:
 def flush(client: redis.Redis) -> None:
     """Empty Redis and wait for its background saves, so one system's data never helps another."""
     client.flushall()
-    wait_until(lambda: not _saving(client), what="redis background save", timeout=120)
+    wait_for_saves(client)
 
 
-def _saving(client: redis.Redis) -> bool:
-    info = client.info("persistence")
-    return bool(info["rdb_bgsave_in_progress"] or info["aof_rewrite_in_progress"])
+def wait_for_saves(client: redis.Redis, timeout: float = 300) -> None:
+    """Wait until Redis has no snapshot or AOF rewrite running: their fork competes for CPU."""
+
+    def idle() -> bool:
+        info = client.info("persistence")
+        return not (info["rdb_bgsave_in_progress"] or info["aof_rewrite_in_progress"])
+
+    time.sleep(0.5)  # a save that a write just made due starts on Redis's next cron tick
+    wait_until(idle, what="redis background save", timeout=timeout)
 
 
 @dataclass(frozen=True)

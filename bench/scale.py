@@ -46,6 +46,7 @@ from harness import (
     start_redis,
     stop_on_signals,
     table,
+    wait_for_saves,
     wait_http,
     write_results,
     wrk,
@@ -113,9 +114,10 @@ def count(client: redis.Redis) -> int:
 
 
 def measure_reads(
-    procs: Processes, redis_url: str, *, duration: float, label: str
+    procs: Processes, client: redis.Redis, redis_url: str, *, duration: float, label: str
 ) -> dict[str, WrkResult]:
     """Start the service, measure list and search under wrk, stop it."""
+    wait_for_saves(client)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     argv = [str(BIN / "student-registry"), "serve", "--host", "127.0.0.1", "--port", str(port)]
@@ -273,7 +275,9 @@ def main(argv: list[str] | None = None) -> int:
 
             print(f"\n== {SMALL:,} students", flush=True)
             import_file(small_csv, SMALL, redis_url, workdir)
-            reads[SMALL] = measure_reads(procs, redis_url, duration=args.duration, label="1k")
+            reads[SMALL] = measure_reads(
+                procs, client, redis_url, duration=args.duration, label="1k"
+            )
 
             print(f"\n== {BULK:,} students, imported and exported", flush=True)
             flush(client)
@@ -284,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"{count(client):,} students after importing {BULK:,}")
             figures["memory_100k"] = (used_memory(client) - empty) / BULK
             print(f"   Redis memory: {figures['memory_100k']:.0f} bytes a student", flush=True)
+            wait_for_saves(client)
             done = export_all(BULK, redis_url, workdir)
             figures["export_100k"] = command_figures("export (CSV, CLI)", BULK, done)
 
@@ -296,9 +301,12 @@ def main(argv: list[str] | None = None) -> int:
                 raise BenchError(f"{count(client):,} students after importing {large:,}")
             figures["memory_all"] = (used_memory(client) - empty) / large
             print(f"   Redis memory: {figures['memory_all']:.0f} bytes a student", flush=True)
+            wait_for_saves(client)
             done = export_all(large, redis_url, workdir)
             figures["export_all"] = command_figures("export (CSV, CLI)", large, done)
-            reads[large] = measure_reads(procs, redis_url, duration=args.duration, label="large")
+            reads[large] = measure_reads(
+                procs, client, redis_url, duration=args.duration, label="large"
+            )
         except BenchError as exc:
             print(f"\nError: {exc}", file=sys.stderr)
             return 2
