@@ -21,6 +21,7 @@ from student_registry.domain.service import Registry
 from student_registry.errors import FieldError
 from student_registry.store.redis_store import RedisStore
 
+# The original app's field names: its Redis hashes and its form posted to /handle_data.
 LEGACY_FIELDS = {
     "Id": "id",
     "First name": "first_name",

@@ -5,18 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from student_registry.domain.legacy import LEGACY_FIELDS
 from student_registry.domain.models import Student
 
 FIELDS = ("id", "first_name", "last_name", "birth_date", "course", "email")
-OPTIONAL = ("id", "email")
-# The original app's form posted these names to /handle_data.
-LEGACY_FIELDS = {
-    "Id": "id",
-    "First name": "first_name",
-    "Last name": "last_name",
-    "Date of Birth": "birth_date",
-    "Course": "course",
-}
 
 
 def form_values(form: Mapping[str, Any], fields: tuple[str, ...] = FIELDS) -> dict[str, str]:
