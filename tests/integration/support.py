@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 
-from student_registry.domain.text import fold
+from student_registry.domain.text import fold, make_sort_key
 from student_registry.store import keys
 from student_registry.store.redis_store import Fields, RedisStore
 
@@ -48,19 +48,23 @@ async def assert_indexes_consistent(store: RedisStore) -> dict[str, Fields]:
     """Assert every index holds exactly the stored students; return them by id."""
     client = store.client
     students = await read_students(store)
-    sort_keys = {fields["sort_key"]: student_id for student_id, fields in students.items()}
-    assert len(sort_keys) == len(students)
-    for sort_key, student_id in sort_keys.items():
-        assert sort_key.rsplit("\0", 1)[1] == student_id
+    # The indexes hold each student's sort key as the service makes it from the names.
+    by_sort_key = {
+        make_sort_key(
+            last_name=fields["last_name"], first_name=fields["first_name"], student_id=student_id
+        ): fields
+        for student_id, fields in students.items()
+    }
+    assert len(by_sort_key) == len(students)
 
-    assert set(await client.zrange(keys.order_index(), 0, -1)) == set(sort_keys)
+    assert set(await client.zrange(keys.order_index(), 0, -1)) == set(by_sort_key)
     assert set(await client.zrange(keys.first_name_index(), 0, -1)) == {
-        f"{fold(fields['first_name'])}\0{fields['sort_key']}" for fields in students.values()
+        f"{fold(fields['first_name'])}\0{sort_key}" for sort_key, fields in by_sort_key.items()
     }
 
     by_course: dict[str, set[str]] = {}
-    for fields in students.values():
-        by_course.setdefault(fields["course"], set()).add(fields["sort_key"])
+    for sort_key, fields in by_sort_key.items():
+        by_course.setdefault(fields["course"], set()).add(sort_key)
     indexed: dict[str, set[str]] = {}
     async for key in client.scan_iter(match=f"{keys.course_index_prefix()}*", count=500):
         indexed[key.removeprefix(keys.course_index_prefix())] = set(await client.zrange(key, 0, -1))

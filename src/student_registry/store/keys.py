@@ -12,18 +12,20 @@ PREFIX = "sr"
 STUDENT_FIELDS = {
     "f": "first_name",
     "l": "last_name",
-    "b": "birth_date",  # YYYY-MM-DD
+    "b": "birth_date",  # YYYYMMDD (an integer to Redis: smaller); YYYY-MM-DD is read too
     "c": "course",
     "e": "email",  # absent when the student has none
     "t": "created_at",  # microseconds since the Unix epoch, UTC
-    "u": "updated_at",  # idem
+    "u": "updated_at",  # idem; absent until the first change (then it is created_at)
     "v": "revision",  # the value of revision_counter() at the last write: the ETag
-    "k": "sort_key",  # the member of the indexes, to remove it when names change
+    # The member of the indexes, to remove it when names change; absent when the scripts can
+    # derive it from the names (ASCII names: lower-cased last, first, id; see lib.lua).
+    "k": "sort_key",
 }
 
 
 def student_key(student_id: str) -> str:
-    """Hash holding one student's fields (STUDENT_FIELDS), its revision and its sort key."""
+    """Hash holding one student's fields (STUDENT_FIELDS), its revision and maybe its sort key."""
     return f"{PREFIX}:student:{student_id}"
 
 

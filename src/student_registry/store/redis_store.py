@@ -75,7 +75,6 @@ def _translate_errors() -> Iterator[None]:
 
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_TIME_FIELDS = ("created_at", "updated_at")
 
 
 def to_micros(moment: datetime) -> str:
@@ -89,10 +88,25 @@ def from_micros(value: str) -> datetime:
     return EPOCH + timedelta(microseconds=int(value))
 
 
+def _stored(row: StudentRow) -> StudentRow:
+    """A row with its values as the hash keeps them: the birth date as YYYYMMDD.
+
+    Redis keeps a field of digits in a listpack as an integer: 6 bytes instead of 12.
+    """
+    return row._replace(birth_date=row.birth_date.replace("-", ""))
+
+
 def _student(student_id: str, stored: dict[str, str]) -> Fields:
-    fields: Fields = {keys.STUDENT_FIELDS[name]: value for name, value in stored.items()}
-    for name in _TIME_FIELDS:
-        fields[name] = from_micros(fields[name])
+    fields: Fields = {
+        keys.STUDENT_FIELDS[name]: value for name, value in stored.items() if name != "k"
+    }
+    born = fields["birth_date"]
+    if "-" not in born:
+        fields["birth_date"] = f"{born[:4]}-{born[4:6]}-{born[6:]}"
+    created_at = fields["created_at"] = from_micros(fields["created_at"])
+    # Absent until the first change.
+    updated = fields.get("updated_at")
+    fields["updated_at"] = from_micros(updated) if updated else created_at
     fields["id"] = student_id
     return fields
 
@@ -180,7 +194,7 @@ class RedisStore:
         """Write a new student atomically; return its revision."""
         with _translate_errors():
             result = await self._create(
-                keys=_write_keys(), args=[*_write_prefixes(), to_micros(now), *row]
+                keys=_write_keys(), args=[*_write_prefixes(), to_micros(now), *_stored(row)]
             )
         if result[0] == "exists":
             raise StudentExists(row.id)
@@ -193,7 +207,7 @@ class RedisStore:
         with _translate_errors():
             result = await self._replace(
                 keys=_write_keys(),
-                args=[*_write_prefixes(), to_micros(now), expected_revision, *row],
+                args=[*_write_prefixes(), to_micros(now), expected_revision, *_stored(row)],
             )
         status = result[0]
         if status == "not_found":
@@ -221,7 +235,7 @@ class RedisStore:
         """Write many rows in one atomic step each (all in one with atomic); statuses per row."""
         args: list[str] = [*_write_prefixes(), to_micros(now), on_conflict, "1" if atomic else "0"]
         for row in rows:
-            args.extend(row)
+            args.extend(_stored(row))
         with _translate_errors():
             outcome, statuses = await self._import(keys=_write_keys(), args=args)
         return outcome == "ok", list(statuses)

@@ -6,6 +6,13 @@
 local ORDER, FIRST, COURSES, EMAILS, REV = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local STUDENT_PREFIX, COURSE_PREFIX = ARGV[1], ARGV[2]
 
+-- The sort key the scripts derive from stored names: folding (lower case, no accents) is
+-- lower-casing for ASCII names, which is all Lua can do. A student whose sort key differs keeps
+-- it in its hash (field k); the others, most of them, save the bytes.
+local function derived_sort_key(student_id, first_name, last_name)
+  return string.lower(last_name) .. '\0' .. string.lower(first_name) .. '\0' .. student_id
+end
+
 local function first_member(sort_key)
   local last_end = string.find(sort_key, '\0', 1, true)
   local first_end = string.find(sort_key, '\0', last_end + 1, true)
@@ -65,18 +72,36 @@ local function email_owner(email_norm)
   return redis.call('HGET', EMAILS, email_norm)
 end
 
-local function write_fields(row, now, created_at)
+-- Optional fields are absent rather than empty: e (no email), u (never changed: updated_at is
+-- created_at), k (the sort key is the derived one). `fresh` for a hash that does not exist yet.
+local function write_fields(row, now, created_at, fresh)
   local rev = redis.call('INCR', REV)
   local key = STUDENT_PREFIX .. row[1]
-  redis.call('HSET', key, 'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at,
-    'u', now, 'v', rev, 'k', row[8])
-  if row[6] ~= '' then
-    redis.call('HSET', key, 'e', row[6])
-  else
-    redis.call('HDEL', key, 'e')
+  local set = {'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at, 'v', rev}
+  local unset = {}
+  local optional = {
+    'e', row[6],
+    'u', now ~= created_at and now or '',
+    'k', row[8] ~= derived_sort_key(row[1], row[2], row[3]) and row[8] or '',
+  }
+  for i = 1, #optional, 2 do
+    if optional[i + 1] ~= '' then
+      set[#set + 1], set[#set + 2] = optional[i], optional[i + 1]
+    else
+      unset[#unset + 1] = optional[i]
+    end
+  end
+  redis.call('HSET', key, unpack(set))
+  if not fresh and #unset > 0 then
+    redis.call('HDEL', key, unpack(unset))
   end
   index_add(row)
   return rev
+end
+
+-- The stored sort key of a student read with HMGET ... 'k', 'f', 'l' (the last three values).
+local function stored_sort_key(student_id, k, first_name, last_name)
+  return k or derived_sort_key(student_id, first_name, last_name)
 end
 
 -- Returns {status, rev, created_at}; status is created | exists | email_taken.
@@ -87,12 +112,12 @@ local function create(row, now)
   if email_owner(row[7]) then
     return {'email_taken'}
   end
-  return {'created', write_fields(row, now, now), now}
+  return {'created', write_fields(row, now, now, true), now}
 end
 
 -- Returns {status, rev, created_at}; status is updated | not_found | stale | email_taken.
 local function replace(row, now, expected_rev)
-  local old = redis.call('HMGET', STUDENT_PREFIX .. row[1], 'v', 'k', 'c', 'e', 't')
+  local old = redis.call('HMGET', STUDENT_PREFIX .. row[1], 'v', 'c', 'e', 't', 'k', 'f', 'l')
   if not old[1] then
     return {'not_found'}
   end
@@ -103,21 +128,23 @@ local function replace(row, now, expected_rev)
   if owner and owner ~= row[1] then
     return {'email_taken'}
   end
-  index_remove(old[2], old[3], old[4] and string.lower(old[4]) or '')
-  return {'updated', write_fields(row, now, old[5]), old[5]}
+  local old_sort_key = stored_sort_key(row[1], old[5], old[6], old[7])
+  index_remove(old_sort_key, old[2], old[3] and string.lower(old[3]) or '')
+  return {'updated', write_fields(row, now, old[4], false), old[4]}
 end
 
 -- Returns {status}; status is deleted | not_found | stale.
 local function delete(student_id, expected_rev)
   local key = STUDENT_PREFIX .. student_id
-  local old = redis.call('HMGET', key, 'v', 'k', 'c', 'e')
+  local old = redis.call('HMGET', key, 'v', 'c', 'e', 'k', 'f', 'l')
   if not old[1] then
     return {'not_found'}
   end
   if expected_rev ~= '' and old[1] ~= expected_rev then
     return {'stale'}
   end
-  index_remove(old[2], old[3], old[4] and string.lower(old[4]) or '')
+  local old_sort_key = stored_sort_key(student_id, old[4], old[5], old[6])
+  index_remove(old_sort_key, old[2], old[3] and string.lower(old[3]) or '')
   redis.call('DEL', key)
   return {'deleted'}
 end
