@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+import pytest
+
+from student_registry.domain import service
 from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
+from student_registry.errors import StaleRevision
 from student_registry.store import keys
 from student_registry.store.redis_store import RedisStore
 from tests.builders import student_body
@@ -60,3 +66,32 @@ async def test_updated_at_is_stored_from_the_first_change_on(
     assert "u" in await stored_fields(store, "s1")
     read = await registry.get_student("s1")
     assert read.student.updated_at == changed.student.updated_at > read.student.created_at
+
+
+async def test_changes_in_the_same_microsecond_still_get_new_revisions(
+    registry: Registry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    frozen = datetime(2030, 1, 1, tzinfo=UTC)
+    monkeypatch.setattr(service, "utc_now", lambda: frozen)
+    created = await registry.register_student(parse(student_body(id="s1"), StudentCreate))
+    first = await registry.update_student("s1", StudentPatch(course="4e"), if_match=None)
+    second = await registry.update_student("s1", StudentPatch(course="5e"), if_match=first.revision)
+
+    assert len({created.revision, first.revision, second.revision}) == 3
+    assert created.student.updated_at < first.student.updated_at < second.student.updated_at
+    read = await registry.get_student("s1")
+    assert (read.revision, read.student.updated_at) == (second.revision, second.student.updated_at)
+
+
+async def test_a_hash_written_with_a_revision_counter_keeps_its_etag_until_changed(
+    registry: Registry, store: RedisStore
+) -> None:
+    await registry.register_student(parse(student_body(id="s1"), StudentCreate))
+    await store.client.hset(keys.student_key("s1"), "v", "7")
+    assert (await registry.get_student("s1")).revision == "7"
+
+    with pytest.raises(StaleRevision):
+        await registry.update_student("s1", StudentPatch(course="4e"), if_match="8")
+    changed = await registry.update_student("s1", StudentPatch(course="4e"), if_match="7")
+    assert "v" not in await stored_fields(store, "s1")
+    assert (await registry.get_student("s1")).revision == changed.revision != "7"

@@ -166,11 +166,10 @@ class Registry:
             current = await self.get_student(student_id)
             if if_match is not None and if_match != current.revision:
                 raise StaleRevision(student_id)
-            now = utc_now()
-            merged = msgspec.structs.replace(current.student, **changes, updated_at=now)
+            merged = msgspec.structs.replace(current.student, **changes)
             try:
-                revision = await self.store.replace(
-                    to_row(merged, student_id), now=now, expected_revision=current.revision
+                revision, updated_at = await self.store.replace(
+                    to_row(merged, student_id), now=utc_now(), expected_revision=current.revision
                 )
             except StaleRevision:
                 if if_match is not None:
@@ -178,6 +177,7 @@ class Registry:
                 # Spread the retries of writers that collided so they stop colliding.
                 await asyncio.sleep(secrets.randbelow(1000) * attempt / 1_000_000)
                 continue
+            merged.updated_at = updated_at
             return StoredStudent(student=merged, revision=revision)
         # Without If-Match the client set no precondition, so this is no 412.
         raise Conflict(f"The student {student_id!r} is changing too often; try again.")

@@ -17,7 +17,9 @@ STUDENT_FIELDS = {
     "e": "email",  # absent when the student has none
     "t": "created_at",  # microseconds since the Unix epoch, UTC
     "u": "updated_at",  # idem; absent until the first change (then it is created_at)
-    "v": "revision",  # the value of revision_counter() at the last write: the ETag
+    # The ETag was a counter's value at the last write in hashes written before; it is now the
+    # time of the last write (u, else t), and v goes at the next write.
+    "v": "revision",
     # The member of the indexes, to remove it when names change; absent when the scripts can
     # derive it from the names (ASCII names: lower-cased last, first, id; see lib.lua).
     "k": "sort_key",
@@ -62,8 +64,3 @@ def course_counts() -> str:
 def email_index() -> str:
     """Hash lower-cased email -> student id: keeps emails unique."""
     return f"{PREFIX}:idx:email"
-
-
-def revision_counter() -> str:
-    """String counter; every write takes the next value as the student's revision (ETag)."""
-    return f"{PREFIX}:rev"

@@ -100,6 +100,8 @@ def _student(student_id: str, stored: dict[str, str]) -> Fields:
     fields: Fields = {
         keys.STUDENT_FIELDS[name]: value for name, value in stored.items() if name != "k"
     }
+    # The revision: the time of the last write (u, else t), or v in hashes written before.
+    fields.setdefault("revision", stored.get("u") or stored["t"])
     born = fields["birth_date"]
     if "-" not in born:
         fields["birth_date"] = f"{born[:4]}-{born[4:6]}-{born[6:]}"
@@ -126,7 +128,6 @@ def _write_keys() -> list[str]:
         keys.first_name_index(),
         keys.course_counts(),
         keys.email_index(),
-        keys.revision_counter(),
     ]
 
 
@@ -202,8 +203,14 @@ class RedisStore:
             raise EmailTaken(row.email)
         return str(result[1])
 
-    async def replace(self, row: StudentRow, *, now: datetime, expected_revision: str) -> str:
-        """Replace a student's fields if its revision is still the expected one."""
+    async def replace(
+        self, row: StudentRow, *, now: datetime, expected_revision: str
+    ) -> tuple[str, datetime]:
+        """Replace a student's fields if its revision is still the expected one.
+
+        Returns the new revision and updated_at: `now`, or just after the last write when the
+        clock has not moved past it.
+        """
         with _translate_errors():
             result = await self._replace(
                 keys=_write_keys(),
@@ -216,7 +223,7 @@ class RedisStore:
             raise StaleRevision(row.id)
         if status == "email_taken":
             raise EmailTaken(row.email)
-        return str(result[1])
+        return str(result[1]), from_micros(result[1])
 
     async def delete(self, student_id: str, *, expected_revision: str) -> None:
         """Delete a student and its index entries if its revision is the expected one."""

@@ -1,9 +1,9 @@
 -- Shared by every write script. KEYS and the first two ARGV are the same for all of them:
--- KEYS: order index, first-name index, course counts, email index, revision counter.
+-- KEYS: order index, first-name index, course counts, email index.
 -- ARGV[1]: student hash prefix, ARGV[2]: course index prefix.
 -- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key}.
 -- Student hashes use the one-letter field names listed in keys.py; times are microseconds.
-local ORDER, FIRST, COURSES, EMAILS, REV = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local ORDER, FIRST, COURSES, EMAILS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 local STUDENT_PREFIX, COURSE_PREFIX = ARGV[1], ARGV[2]
 
 -- The sort key the scripts derive from stored names: folding (lower case, no accents) is
@@ -72,13 +72,28 @@ local function email_owner(email_norm)
   return redis.call('HGET', EMAILS, email_norm)
 end
 
+-- A student's revision (its ETag) is the time of its last write: u, else t. Hashes written
+-- before kept a counter in v, and it stays their revision until their next write.
+local function revision_of(v, u, t)
+  return v or u or t
+end
+
+-- The time of a change: now, or one microsecond after the last write if the clock has not moved
+-- past it (another writer's clock may lag). So a revision never repeats, nor goes backwards.
+local function change_time(now, u, t)
+  local last = tonumber(u or t)
+  if tonumber(now) > last then
+    return now
+  end
+  return string.format('%.0f', last + 1)
+end
+
 -- Optional fields are absent rather than empty: e (no email), u (never changed: updated_at is
 -- created_at), k (the sort key is the derived one). `fresh` for a hash that does not exist yet.
 local function write_fields(row, now, created_at, fresh)
-  local rev = redis.call('INCR', REV)
   local key = STUDENT_PREFIX .. row[1]
-  local set = {'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at, 'v', rev}
-  local unset = {}
+  local set = {'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at}
+  local unset = {'v'}
   local optional = {
     'e', row[6],
     'u', now ~= created_at and now or '',
@@ -96,7 +111,6 @@ local function write_fields(row, now, created_at, fresh)
     redis.call('HDEL', key, unpack(unset))
   end
   index_add(row)
-  return rev
 end
 
 -- The stored sort key of a student read with HMGET ... 'k', 'f', 'l' (the last three values).
@@ -104,7 +118,7 @@ local function stored_sort_key(student_id, k, first_name, last_name)
   return k or derived_sort_key(student_id, first_name, last_name)
 end
 
--- Returns {status, rev, created_at}; status is created | exists | email_taken.
+-- Returns {status, revision, created_at}; status is created | exists | email_taken.
 local function create(row, now)
   if redis.call('EXISTS', STUDENT_PREFIX .. row[1]) == 1 then
     return {'exists'}
@@ -112,39 +126,57 @@ local function create(row, now)
   if email_owner(row[7]) then
     return {'email_taken'}
   end
-  return {'created', write_fields(row, now, now, true), now}
+  write_fields(row, now, now, true)
+  return {'created', now, now}
 end
 
--- Returns {status, rev, created_at}; status is updated | not_found | stale | email_taken.
+-- The fields replace and delete read, by name: HMGET of OLD_FIELDS.
+local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l'}
+local function read_old(student_id)
+  local values = redis.call('HMGET', STUDENT_PREFIX .. student_id, unpack(OLD_FIELDS))
+  if not values[1] then
+    return nil
+  end
+  local old = {}
+  for i, name in ipairs(OLD_FIELDS) do
+    old[name] = values[i] or nil
+  end
+  old.revision = revision_of(old.v, old.u, old.t)
+  old.sort_key = stored_sort_key(student_id, old.k, old.f, old.l)
+  return old
+end
+
+-- Returns {status, revision, created_at}; status is updated | not_found | stale | email_taken.
+-- The revision is the time written as updated_at.
 local function replace(row, now, expected_rev)
-  local old = redis.call('HMGET', STUDENT_PREFIX .. row[1], 'v', 'c', 'e', 't', 'k', 'f', 'l')
-  if not old[1] then
+  local old = read_old(row[1])
+  if not old then
     return {'not_found'}
   end
-  if expected_rev ~= '' and old[1] ~= expected_rev then
+  if expected_rev ~= '' and old.revision ~= expected_rev then
     return {'stale'}
   end
   local owner = email_owner(row[7])
   if owner and owner ~= row[1] then
     return {'email_taken'}
   end
-  local old_sort_key = stored_sort_key(row[1], old[5], old[6], old[7])
-  index_remove(old_sort_key, old[2], old[3] and string.lower(old[3]) or '')
-  return {'updated', write_fields(row, now, old[4], false), old[4]}
+  index_remove(old.sort_key, old.c, old.e and string.lower(old.e) or '')
+  local at = change_time(now, old.u, old.t)
+  write_fields(row, at, old.t, false)
+  return {'updated', at, old.t}
 end
 
 -- Returns {status}; status is deleted | not_found | stale.
 local function delete(student_id, expected_rev)
   local key = STUDENT_PREFIX .. student_id
-  local old = redis.call('HMGET', key, 'v', 'c', 'e', 'k', 'f', 'l')
-  if not old[1] then
+  local old = read_old(student_id)
+  if not old then
     return {'not_found'}
   end
-  if expected_rev ~= '' and old[1] ~= expected_rev then
+  if expected_rev ~= '' and old.revision ~= expected_rev then
     return {'stale'}
   end
-  local old_sort_key = stored_sort_key(student_id, old[4], old[5], old[6])
-  index_remove(old_sort_key, old[2], old[3] and string.lower(old[3]) or '')
+  index_remove(old.sort_key, old.c, old.e and string.lower(old.e) or '')
   redis.call('DEL', key)
   return {'deleted'}
 end
