@@ -214,7 +214,7 @@ def import_file(
             await store.close()
 
     report = run(work)
-    print_import_report(report, elapsed=time.perf_counter() - started, out=_stdout())
+    print_import_report(report, elapsed=time.perf_counter() - started, out=sys.stdout)
     if not report.succeeded or report.aborted:
         raise typer.Exit(1)
 
@@ -350,7 +350,7 @@ def migrate_legacy(
 
     report, ignored = run(work)
     elapsed = time.perf_counter() - started
-    print_import_report(report, elapsed=elapsed, out=_stdout(), ignored=ignored)
+    print_import_report(report, elapsed=elapsed, out=sys.stdout, ignored=ignored)
     if not report.succeeded:
         raise typer.Exit(1)
 

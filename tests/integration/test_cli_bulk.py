@@ -89,6 +89,13 @@ def test_unknown_columns_are_reported(tmp_path: Path, redis_url: str) -> None:
     assert "Unknown columns, not imported: Remarques" in result.stdout
 
 
+def test_column_names_are_reported_as_written(tmp_path: Path, redis_url: str) -> None:
+    data = HEADER.strip() + ",Notes [/b] :smile:\n1,Léa,Durand,2009-04-17,3eB,,x\n"
+    result = cli("import", str(write(tmp_path, "s.csv", data)), redis_url=redis_url)
+    assert result.exit_code == 0, result.output
+    assert "Unknown columns, not imported: Notes [/b] :smile:\n" in result.stdout
+
+
 def test_standard_input_is_read_with_dash(redis_url: str) -> None:
     line = b'{"first_name": "A", "last_name": "B", "birth_date": "2009-04-17", "course": "c"}\n'
     result = cli("import", "-", redis_url=redis_url, stdin=line * 3)
