@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -110,6 +110,22 @@ def test_birth_date_not_written_yyyy_mm_dd_is_rejected(value: object) -> None:
 def test_birth_date_in_the_future_is_rejected() -> None:
     tomorrow = (date.today() + timedelta(days=1)).isoformat()
     assert errors_of(student_body(birth_date=tomorrow)) == {"birth_date": rules.FUTURE_BIRTH_DATE}
+
+
+def test_today_follows_the_clock_across_midnight_both_ways(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    midnight = datetime(2031, 3, 9).timestamp()
+    today = rules._Today()
+    for now, expected in [
+        (midnight - 0.5, date(2031, 3, 8)),
+        (midnight, date(2031, 3, 9)),
+        (midnight + 86399.5, date(2031, 3, 9)),
+        (midnight + 86400, date(2031, 3, 10)),
+        (midnight - 3600, date(2031, 3, 8)),
+    ]:
+        monkeypatch.setattr(rules.time, "time", lambda now=now: now)
+        assert today() == expected == date.fromtimestamp(now)
 
 
 def test_birth_date_before_1900_is_rejected() -> None:
