@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import sys
 import time
@@ -59,6 +60,10 @@ def load_settings(**overrides: Any) -> Settings:
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine to completion, turning an unreachable store into one clear line."""
     from student_registry.errors import StoreUnavailable
+
+    # What the command has imported lives until it exits: spare the collector from scanning it
+    # again at each full collection and at the exit.
+    gc.freeze()
 
     async def main() -> T:
         return await coro_fn()
