@@ -161,8 +161,9 @@ def connect(url: str, *, timeout: float = 5.0) -> Redis:
         decode_responses=True,
         socket_connect_timeout=min(timeout, 2.0),
         socket_timeout=timeout,
+        # A connection Redis dropped fails its next command, which the retry runs again on a new
+        # one: no health check (a PING, and a clock read on every command) is needed.
         retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
-        health_check_interval=30,
     )
 
 
