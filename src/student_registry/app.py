@@ -30,7 +30,7 @@ from student_registry.api import problems
 from student_registry.api.bulk import BulkController
 from student_registry.api.docs import openapi_json
 from student_registry.api.health import healthz, readyz
-from student_registry.api.students import StudentController
+from student_registry.api.students import SKIP_COMPRESSION, StudentController
 from student_registry.domain.service import Registry
 from student_registry.errors import RegistryError, StoreUnavailable
 from student_registry.logs import access_log, configure_logging
@@ -158,7 +158,9 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 )
             ],
         ),
-        compression_config=CompressionConfig(backend="gzip", minimum_size=1024),
+        compression_config=CompressionConfig(
+            backend="gzip", minimum_size=1024, exclude_opt_key=SKIP_COMPRESSION
+        ),
         logging_config=None,
         debug=False,
     )
