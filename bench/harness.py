@@ -187,8 +187,15 @@ def start_redis(procs: Processes, data_dir: Path) -> tuple[str, redis.Redis]:
 
 
 def flush(client: redis.Redis) -> None:
-    """Empty Redis and wait for its background saves, so one system's data never helps another."""
+    """Empty Redis, rewrite its AOF and wait for its background saves.
+
+    What one load wrote then never helps or slows the next: FLUSHALL also snapshots (which
+    restarts the clock of the `save` rules) and the rewrite empties the append-only file, whose
+    growth decides when Redis next rewrites it.
+    """
     client.flushall()
+    wait_for_saves(client)
+    client.bgrewriteaof()
     wait_for_saves(client)
 
 

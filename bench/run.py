@@ -1,10 +1,11 @@
 """The load benchmark: the service against the original app and the HTTP ceiling, under wrk.
 
 Starts a fresh redis-server persisting like the Compose stack, then one system at a time against
-it, Redis emptied in between: the service as the container runs it, the original app rebuilt
-(bench/reference_app.py) on Flask's development server and under gunicorn with 2 workers, and a
-bare ASGI app on granian. wrk drives each scenario at 50 connections over loopback. Prints one
-table and the bars of the performance issue, and writes them to bench/results/latest.json.
+it, Redis emptied before each scenario: the service as the container runs it, the original app
+rebuilt (bench/reference_app.py) on Flask's development server and under gunicorn with 2
+workers, and a bare ASGI app on granian. wrk drives each scenario at 50 connections over
+loopback. Prints one table and the bars of the performance issue, and writes them to
+bench/results/latest.json.
 
     uv run python bench/run.py [--duration 20] [--systems service,hello]
 """
@@ -222,7 +223,12 @@ def measure_system(
     duration: float,
     warmup: float,
 ) -> list[Measurement]:
-    """Start one system on an empty Redis, run its scenarios, stop it."""
+    """Start one system, run its scenarios, stop it.
+
+    Every scenario, on every system, starts from the same Redis: emptied, its AOF rewritten, no
+    background save running, and the seeded students registered again for the systems that
+    read them. So no load pays for the persistence work that an earlier one's writes made due.
+    """
     flush(client)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -231,13 +237,14 @@ def measure_system(
     measurements: list[Measurement] = []
     try:
         wait_http(procs, proc, system.key, base_url + system.ready_path)
-        if system.seeded:
-            seed(base_url)
         for key in system.scenarios:
             scenario = SCENARIOS[key]
             if system.key == "service" and key == "register_form" and not serves_form(base_url):
                 print(f"   {scenario.label}: /handle_data not served, skipped", flush=True)
                 continue
+            flush(client)
+            if system.seeded:
+                seed(base_url)
             if warmup:
                 wrk(
                     scenario.script,
