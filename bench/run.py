@@ -36,6 +36,7 @@ from harness import (
     Processes,
     WrkResult,
     bars_table,
+    compile_bytecode,
     describe_machine,
     flush,
     free_port,
@@ -393,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
     stop_on_signals()
     info = machine()
     print(f"Machine: {describe_machine(info)}")
+    compile_bytecode()
     print(f"Load: wrk, {CONNECTIONS} connections, {WRK_THREADS} threads, {args.duration:g} s each")
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="sr-bench-") as tmp, Processes(Path(tmp)) as procs:

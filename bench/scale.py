@@ -38,6 +38,7 @@ from harness import (
     Processes,
     WrkResult,
     bars_table,
+    compile_bytecode,
     describe_machine,
     flush,
     free_port,
@@ -260,6 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     stop_on_signals()
     info = machine()
     print(f"Machine: {describe_machine(info)}")
+    compile_bytecode()
     started = time.monotonic()
     large = args.students
     figures: dict[str, Any] = {}
