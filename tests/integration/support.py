@@ -56,6 +56,8 @@ async def assert_indexes_consistent(store: RedisStore) -> dict[str, Fields]:
         for student_id, fields in students.items()
     }
     assert len(by_sort_key) == len(students)
+    # ... and the store reports the same key for each (from its hash or derived from its names).
+    assert all(fields["sort_key"] == sort_key for sort_key, fields in by_sort_key.items())
 
     assert set(await client.zrange(keys.order_index(), 0, -1)) == set(by_sort_key)
     assert set(await client.zrange(keys.first_name_index(), 0, -1)) == {

@@ -29,8 +29,13 @@ async def test_the_sort_key_is_stored_only_for_names_the_scripts_cannot_fold(
     accented = student_body(id="e1", first_name="Éloïse", last_name="Durand")
     await registry.register_student(parse(accented, StudentCreate))
 
+    # Without case or accents, a name folds to itself: nothing to keep either.
+    plain = student_body(id="w1", first_name="王", last_name="小明")
+    await registry.register_student(parse(plain, StudentCreate))
+
     assert "k" not in await stored_fields(store, "a1")
     assert "k" in await stored_fields(store, "e1")
+    assert "k" not in await stored_fields(store, "w1")
     await assert_indexes_consistent(store)
 
 

@@ -137,12 +137,7 @@ class Registry:
             found = await self.store.get_many([student_id_of(k) for k in page_keys])
             # A student renamed or removed since the search is left out, and the cursor stays
             # at the search's place: the walk then neither skips nor repeats anyone else.
-            current = {
-                make_sort_key(
-                    last_name=f["last_name"], first_name=f["first_name"], student_id=f["id"]
-                ): f
-                for f in found
-            }
+            current = {fields["sort_key"]: fields for fields in found}
             entries = [(k, current[k]) for k in page_keys if k in current]
             last_key = page_keys[-1] if page_keys else None
             total, more = candidates.total, len(ordered) > limit

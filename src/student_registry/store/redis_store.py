@@ -96,10 +96,20 @@ def _stored(row: StudentRow) -> StudentRow:
     return row._replace(birth_date=row.birth_date.replace("-", ""))
 
 
+def derived_sort_key(student_id: str, first_name: str, last_name: str) -> str:
+    """The sort key the Lua scripts derive from stored names (lib.lua): ASCII letters
+    lower-cased, nothing else changed. A hash without k is indexed under it."""
+    return f"{_ascii_lower(last_name)}\0{_ascii_lower(first_name)}\0{student_id}"
+
+
+def _ascii_lower(text: str) -> str:
+    return text.encode().lower().decode()
+
+
 def _student(student_id: str, stored: dict[str, str]) -> Fields:
-    fields: Fields = {
-        keys.STUDENT_FIELDS[name]: value for name, value in stored.items() if name != "k"
-    }
+    fields: Fields = {keys.STUDENT_FIELDS[name]: value for name, value in stored.items()}
+    if "k" not in stored:
+        fields["sort_key"] = derived_sort_key(student_id, stored["f"], stored["l"])
     # The revision: the time of the last write (u, else t), or v in hashes written before.
     fields.setdefault("revision", stored.get("u") or stored["t"])
     born = fields["birth_date"]

@@ -8,7 +8,8 @@ local STUDENT_PREFIX, COURSE_PREFIX = ARGV[1], ARGV[2]
 
 -- The sort key the scripts derive from stored names: folding (lower case, no accents) is
 -- lower-casing for ASCII names, which is all Lua can do. A student whose sort key differs keeps
--- it in its hash (field k); the others, most of them, save the bytes.
+-- it in its hash (field k); the others, most of them, save the bytes. Python reads it the same
+-- way (redis_store.derived_sort_key).
 local function derived_sort_key(student_id, first_name, last_name)
   return string.lower(last_name) .. '\0' .. string.lower(first_name) .. '\0' .. student_id
 end
@@ -113,7 +114,7 @@ local function write_fields(row, now, created_at, fresh)
   index_add(row)
 end
 
--- The stored sort key of a student read with HMGET ... 'k', 'f', 'l' (the last three values).
+-- The sort key a stored student is indexed under: its k, else the one derived from its names.
 local function stored_sort_key(student_id, k, first_name, last_name)
   return k or derived_sort_key(student_id, first_name, last_name)
 end
