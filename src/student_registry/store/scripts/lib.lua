@@ -73,12 +73,6 @@ local function email_owner(email_norm)
   return redis.call('HGET', EMAILS, email_norm)
 end
 
--- A student's revision (its ETag) is the time of its last write: u, else t. Hashes written
--- before kept a counter in v, and it stays their revision until their next write.
-local function revision_of(v, u, t)
-  return v or u or t
-end
-
 -- The time of a change: now, or one microsecond after the last write if the clock has not moved
 -- past it (another writer's clock may lag). So a revision never repeats, nor goes backwards.
 local function change_time(now, u, t)
@@ -114,11 +108,6 @@ local function write_fields(row, now, created_at, fresh)
   index_add(row)
 end
 
--- The sort key a stored student is indexed under: its k, else the one derived from its names.
-local function stored_sort_key(student_id, k, first_name, last_name)
-  return k or derived_sort_key(student_id, first_name, last_name)
-end
-
 -- Returns {status, revision, created_at}; status is created | exists | email_taken.
 local function create(row, now)
   if redis.call('EXISTS', STUDENT_PREFIX .. row[1]) == 1 then
@@ -131,7 +120,8 @@ local function create(row, now)
   return {'created', now, now}
 end
 
--- The fields replace and delete read, by name: HMGET of OLD_FIELDS.
+-- The stored fields replace and delete read, by name (HMGET of OLD_FIELDS), with what they
+-- derive from them; nil when the student does not exist.
 local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l'}
 local function read_old(student_id)
   local values = redis.call('HMGET', STUDENT_PREFIX .. student_id, unpack(OLD_FIELDS))
@@ -142,8 +132,12 @@ local function read_old(student_id)
   for i, name in ipairs(OLD_FIELDS) do
     old[name] = values[i] or nil
   end
-  old.revision = revision_of(old.v, old.u, old.t)
-  old.sort_key = stored_sort_key(student_id, old.k, old.f, old.l)
+  -- The revision (ETag) is the time of the last write: u, else t. Hashes written before kept
+  -- a counter in v, and it stays their revision until their next write.
+  old.revision = old.v or old.u or old.t
+  -- The sort key the student is indexed under: its k, else the one derived from its names.
+  old.sort_key = old.k or derived_sort_key(student_id, old.f, old.l)
+  old.email_norm = old.e and string.lower(old.e) or ''
   return old
 end
 
@@ -161,7 +155,7 @@ local function replace(row, now, expected_rev)
   if owner and owner ~= row[1] then
     return {'email_taken'}
   end
-  index_remove(old.sort_key, old.c, old.e and string.lower(old.e) or '')
+  index_remove(old.sort_key, old.c, old.email_norm)
   local at = change_time(now, old.u, old.t)
   write_fields(row, at, old.t, false)
   return {'updated', at, old.t}
@@ -177,7 +171,7 @@ local function delete(student_id, expected_rev)
   if expected_rev ~= '' and old.revision ~= expected_rev then
     return {'stale'}
   end
-  index_remove(old.sort_key, old.c, old.e and string.lower(old.e) or '')
+  index_remove(old.sort_key, old.c, old.email_norm)
   redis.call('DEL', key)
   return {'deleted'}
 end
