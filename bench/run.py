@@ -230,6 +230,7 @@ def measure_system(
     background save running, and the seeded students registered again for the systems that
     read them. So no load pays for the persistence work that an earlier one's writes made due.
     """
+    # Also before the start: the reference's readiness probe (GET /) lists every stored key.
     flush(client)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
