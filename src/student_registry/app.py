@@ -113,8 +113,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_name="csrftoken",
         header_name="x-csrftoken",
         cookie_samesite="strict",
-        # The original app's form has no token; its route stays open as it was.
-        exclude=["/handle_data"],
     )
     handlers: list[ControllerRouterHandler] = [
         StudentController,
