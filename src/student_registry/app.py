@@ -38,7 +38,7 @@ from student_registry.settings import Settings
 from student_registry.store.redis_store import RedisStore, connect
 from student_registry.web import errors as web_errors
 from student_registry.web.bulk_pages import BulkPageController
-from student_registry.web.i18n import translations
+from student_registry.web.i18n import gettext, translations
 from student_registry.web.pages import PageController
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -54,6 +54,7 @@ def _template_engine() -> JinjaTemplateEngine:
         auto_reload=False,
     )
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
+    environment.filters["translate"] = gettext
     return JinjaTemplateEngine.from_environment(environment)
 
 

@@ -1,7 +1,10 @@
 """Translations of the page's text. English is the source; a catalog can be added per language.
 
 Templates mark text with ``_()`` (Jinja's i18n extension) and Python code with ``gettext``
-below, so every string can be extracted with Babel into a catalog later.
+below, so every string can be extracted with Babel into a catalog later. In a template, ``_()``
+takes literal text only: its result is trusted markup (values given to ``.format`` or ``%`` are
+escaped, the message itself is not). A message that arrives as data, such as a field error,
+goes through the ``translate`` filter instead, whose plain text the template escapes.
 """
 
 from __future__ import annotations
