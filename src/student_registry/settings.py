@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta, Struct
 
+from student_registry.capacity import MAX_WORKERS, default_workers
+
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
 ENVIRONMENT = {
@@ -43,7 +45,10 @@ class Settings(Struct, kw_only=True, frozen=True):
     host: str = "127.0.0.1"
     port: Annotated[int, Meta(ge=1, le=65535)] = 5000
     log_level: LogLevel = "INFO"
-    workers: Annotated[int, Meta(ge=1, le=64)] = max(os.cpu_count() or 1, 1)
+    # Unset, as many workers as the CPUs and the memory limit of the machine or container allow.
+    workers: Annotated[int, Meta(ge=1, le=MAX_WORKERS)] = msgspec.field(
+        default_factory=default_workers
+    )
     # Signs the anti-forgery cookie. Without one, `serve` makes a random key for its workers:
     # forms then stop working across restarts, so deployments set it.
     secret_key: Annotated[str, Meta(min_length=16)] = ""
