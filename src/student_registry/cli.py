@@ -76,10 +76,13 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to listen on [env: HOST].")] = None,
-    port: Annotated[int | None, typer.Option(help="Port to listen on [env: PORT].")] = None,
+    host: Annotated[str | None, typer.Option(help="Address to listen on \\[env: HOST].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port to listen on \\[env: PORT].")] = None,
     workers: Annotated[
-        int | None, typer.Option(help="Worker processes [env: WEB_CONCURRENCY; default: CPUs].")
+        int | None,
+        typer.Option(
+            help="Worker processes \\[env: WEB_CONCURRENCY; default: as CPUs and memory allow]."
+        ),
     ] = None,
 ) -> None:
     """Run the production web server (granian).

@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
 from student_registry import capacity
 from student_registry.capacity import MIB, default_workers, memory_limit, usable_cpus
+from student_registry.cli import app
 from student_registry.settings import Settings
 
 UNLIMITED_V1 = "9223372036854771712"
@@ -149,3 +151,9 @@ def test_settings_default_to_what_the_limits_allow_and_web_concurrency_wins() ->
     assert Settings.from_env({}).workers == default_workers()
     assert Settings.from_env({"WEB_CONCURRENCY": "9"}).workers == 9
 
+
+def test_serve_help_names_the_variables_and_where_the_worker_count_comes_from() -> None:
+    result = CliRunner().invoke(app, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "[env: HOST]" in result.stdout
+    assert "[env: WEB_CONCURRENCY; default: as CPUs and memory allow]" in result.stdout
