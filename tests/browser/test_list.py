@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.helpers import API, ELOISE, seed_student, table_ids
 
@@ -39,7 +39,7 @@ async def test_name_search_ignores_case_and_accents_and_gives_a_shareable_url(
     assert sorted(await table_ids(page)) == ["2024-0042", "s-elodie", "s-lorient"]
     await expect(page.locator("#summary")).to_contain_text("3 students")
 
-    await page.get_by_label("Filter by course").select_option("3eB")
+    await page.get_by_label("Filter by course").fill("3eB")
     await page.get_by_role("button", name="Search").click()
     await expect(page).to_have_url(re.compile(r"/\?q=elo&course=3eB$"))
     assert await table_ids(page) == ["2024-0042"]
@@ -60,6 +60,28 @@ async def test_course_filter_alone_lists_that_course_alphabetically(
     await page.get_by_role("link", name="Clear").click()
     await expect(page).to_have_url(re.compile(r"/$"))
     assert len(await table_ids(page)) == len(PEOPLE)
+
+
+async def test_the_course_filter_suggests_courses_and_takes_a_typed_one_without_javascript(
+    browser: Browser, base_url: str, api: httpx.AsyncClient
+) -> None:
+    await seed_people(api)
+    context = await browser.new_context(base_url=base_url, java_script_enabled=False)
+    page = await context.new_page()
+    await page.goto("/")
+    suggested = page.locator("#course-suggestions option")
+    assert await suggested.evaluate_all("options => options.map(o => o.value)") == [
+        "3eA",
+        "3eB",
+        "4eA",
+    ]
+
+    await page.get_by_label("Filter by course").fill("4eA")
+    await page.get_by_label("Filter by course").press("Enter")
+
+    await expect(page).to_have_url(re.compile(r"/\?q=&course=4eA$"))
+    assert await table_ids(page) == ["s-lorient"]
+    await context.close()
 
 
 async def test_a_search_without_match_says_so(page: Page, api: httpx.AsyncClient) -> None:

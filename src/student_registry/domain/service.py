@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
+import heapq
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -190,3 +191,9 @@ class Registry:
         """Students per course, by course name."""
         counts = await self.store.course_counts()
         return [CourseCount(course=c, students=n) for c, n in sorted(counts.items())]
+
+    async def popular_courses(self, *, limit: int) -> list[CourseCount]:
+        """The courses with the most students, at most `limit`, by course name."""
+        counts = await self.store.course_counts()
+        top = heapq.nsmallest(limit, counts.items(), key=lambda item: (-item[1], item[0]))
+        return [CourseCount(course=c, students=n) for c, n in sorted(top)]

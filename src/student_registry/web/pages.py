@@ -36,6 +36,8 @@ from student_registry.web.i18n import FIELD_LABELS
 from student_registry.web.i18n import gettext as _
 
 PAGE_SIZE = 50
+# The course filter suggests this many courses, the most populated; any other can be typed.
+COURSE_SUGGESTIONS = 200
 # Cursors of the pages before this one, joined by '.': previous and page number need no state.
 CURSOR_SEPARATOR = "."
 
@@ -92,7 +94,7 @@ class PageController(Controller):
         except InvalidCursor:
             trail = []
             page = await registry.list_students(limit=PAGE_SIZE, course=course or None, q=q)
-        courses = await registry.course_stats()
+        courses = await registry.popular_courses(limit=COURSE_SUGGESTIONS)
         return Template(
             template_name="index.html",
             status_code=status_code,
@@ -138,7 +140,7 @@ class PageController(Controller):
             # Only an id is shown from the URL, so a crafted link cannot say anything of its own.
             notice = _("Deleted the student {id}.").format(id=deleted)
         return await self._render_index(
-            registry, q=q.strip(), course=course, after=after, notice=notice
+            registry, q=q.strip(), course=course.strip(), after=after, notice=notice
         )
 
     async def _register(self, registry: Registry, values: dict[str, str]) -> Template | Redirect:
