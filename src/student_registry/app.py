@@ -46,12 +46,12 @@ SWAGGER = "/static/vendor/swagger-ui"
 FAVICON = '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">'
 
 
-def _template_engine() -> JinjaTemplateEngine:
+def _template_engine(*, auto_reload: bool) -> JinjaTemplateEngine:
     environment = Environment(
         loader=FileSystemLoader(WEB_DIR / "templates"),
         autoescape=select_autoescape(default=True),
         extensions=["jinja2.ext.i18n"],
-        auto_reload=False,
+        auto_reload=auto_reload,
     )
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["translate"] = gettext
@@ -140,7 +140,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             HTTPException: _on_http_error,
             Exception: _on_unexpected_error,
         },
-        template_config=TemplateConfig(instance=_template_engine()),
+        template_config=TemplateConfig(instance=_template_engine(auto_reload=settings.dev_reload)),
         middleware=[access_log],
         openapi_config=OpenAPIConfig(
             title="Student Registry",

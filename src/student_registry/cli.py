@@ -84,6 +84,15 @@ def serve(
             help="Worker processes \\[env: WEB_CONCURRENCY; default: as CPUs and memory allow]."
         ),
     ] = None,
+    reload: Annotated[
+        bool | None,
+        typer.Option(
+            "--reload/--no-reload",
+            help="For development: restart the workers when the code changes, read templates "
+            "again when they change; needs the `reload` dependency group [env: DEV_RELOAD].",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Run the production web server (granian).
 
@@ -94,9 +103,11 @@ def serve(
 
     from student_registry.logs import logging_config
 
-    settings = load_settings(host=host, port=port, workers=workers).with_secret()
+    settings = load_settings(host=host, port=port, workers=workers, dev_reload=reload)
+    settings = settings.with_secret()
     # Workers are separate processes that read the environment; they must share one secret.
     os.environ["SECRET_KEY"] = settings.secret_key
+    os.environ["DEV_RELOAD"] = "true" if settings.dev_reload else "false"
     Granian(
         target="student_registry.app:create_served_app",
         factory=True,
@@ -107,7 +118,24 @@ def serve(
         log_dictconfig=logging_config(settings.log_level),
         respawn_failed_workers=True,
         backlog=2048,
+        **_reload_options(settings.dev_reload),
     ).serve()
+
+
+def _reload_options(enabled: bool) -> dict[str, Any]:
+    """Granian's options to restart the workers on a code change, or none."""
+    if not enabled:
+        return {}
+    package = Path(__file__).parent
+    web = package / "web"
+    return {
+        "reload": True,
+        "reload_paths": [package],
+        # Templates are read again by Jinja and static files on each request: no restart.
+        "reload_ignore_paths": [web / "templates", web / "static"],
+        # A module that fails to import leaves the worker down until the next change fixes it.
+        "reload_ignore_worker_failure": True,
+    }
 
 
 FormatOption = Annotated[

@@ -22,6 +22,7 @@ ENVIRONMENT = {
     "workers": "WEB_CONCURRENCY",
     "secret_key": "SECRET_KEY",
     "redis_timeout": "REDIS_TIMEOUT",
+    "dev_reload": "DEV_RELOAD",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -31,6 +32,7 @@ EXPECTED = {
     "workers": "a whole number from 1 to 64",
     "secret_key": "at least 16 characters",
     "redis_timeout": "a number of seconds above 0, at most 60",
+    "dev_reload": "true or false (1 or 0)",
 }
 
 
@@ -53,6 +55,9 @@ class Settings(Struct, kw_only=True, frozen=True):
     # forms then stop working across restarts, so deployments set it.
     secret_key: Annotated[str, Meta(min_length=16)] = ""
     redis_timeout: Annotated[float, Meta(gt=0, le=60)] = 5.0
+    # For development only: restart the workers when the code changes and read each template
+    # again when it changed. Production serves what it loaded at startup.
+    dev_reload: bool = False
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -25,6 +25,7 @@ def test_every_variable_is_read() -> None:
             "WEB_CONCURRENCY": "3",
             "SECRET_KEY": "s" * 32,
             "REDIS_TIMEOUT": "0.5",
+            "DEV_RELOAD": "true",
         }
     )
     assert settings == Settings(
@@ -35,6 +36,7 @@ def test_every_variable_is_read() -> None:
         workers=3,
         secret_key="s" * 32,
         redis_timeout=0.5,
+        dev_reload=True,
     )
 
 
@@ -66,6 +68,7 @@ def test_tls_and_socket_urls_are_accepted(url: str) -> None:
         ("WEB_CONCURRENCY", "many"),
         ("REDIS_TIMEOUT", "0"),
         ("SECRET_KEY", "short"),
+        ("DEV_RELOAD", "sometimes"),
     ],
 )
 def test_bad_value_is_refused_naming_the_variable_and_what_it_must_be(
@@ -102,3 +105,9 @@ def test_a_random_secret_is_made_only_when_none_is_set() -> None:
     assert Settings.from_env({}).with_secret().secret_key != generated.secret_key
     given = Settings.from_env({"SECRET_KEY": "k" * 20})
     assert given.with_secret() is given
+
+
+def test_reloading_is_off_unless_asked_for() -> None:
+    assert Settings.from_env({}).dev_reload is False
+    assert Settings.from_env({"DEV_RELOAD": "0"}).dev_reload is False
+    assert Settings.from_env({"DEV_RELOAD": "1"}).dev_reload is True
