@@ -89,7 +89,7 @@ def serve(
         typer.Option(
             "--reload/--no-reload",
             help="For development: restart the workers when the code changes, read templates "
-            "again when they change; needs the `reload` dependency group [env: DEV_RELOAD].",
+            "again when they change; needs the `reload` dependency group \\[env: DEV_RELOAD].",
             show_default=False,
         ),
     ] = None,

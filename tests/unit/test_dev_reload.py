@@ -86,3 +86,9 @@ def test_dev_reload_variable_turns_reloading_on(
     result = CliRunner().invoke(cli, ["serve"])
     assert result.exit_code == 0, result.output
     assert recorded.options["reload"] is True
+
+
+def test_serve_help_names_the_reload_variable() -> None:
+    result = CliRunner().invoke(cli, ["serve", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    assert "[env: DEV_RELOAD]" in result.stdout
