@@ -7,14 +7,18 @@ port and prints the seconds from the save to the change being visible.
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
+import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
-from tests.e2e.stack import unavailable_reason, wait_until
+from tests.e2e.stack import ROOT, unavailable_reason, wait_until
 from tests.e2e.watched import WatchedCheckout, copy_checkout
 
 reason = unavailable_reason() or (None if shutil.which("git") else "git is not installed")
@@ -51,6 +55,37 @@ def report(capsys: pytest.CaptureFixture[str], watched: WatchedCheckout) -> Repo
 def marker(kind: str) -> str:
     """Text that no file of the checkout contains yet."""
     return f"{kind}-edit-{uuid.uuid4().hex[:12]}"
+
+
+def api_service(*files: str) -> dict[str, Any]:
+    """The api service as Compose reads it from these files of the checkout."""
+    command = ["docker", "compose", "--project-directory", str(ROOT)]
+    for file in files:
+        command += ["--file", str(ROOT / file)]
+    result = subprocess.run(
+        [*command, "config", "--format", "json"], capture_output=True, text=True, check=True
+    )
+    service: dict[str, Any] = json.loads(result.stdout)["services"]["api"]
+    return service
+
+
+def test_compose_up_keeps_the_production_settings_and_only_watch_adds_the_dev_ones() -> None:
+    production = api_service("compose.yaml")
+    assert production["read_only"] is True
+    assert production["cap_drop"] == ["ALL"]
+    assert "develop" not in production
+    # No target: the Dockerfile's last stage, the production image with no reloader.
+    assert "target" not in production["build"]
+    stages = re.findall(r"^FROM \S+ AS (\S+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
+    assert stages[-1] == "runtime"
+    development = api_service("compose.yaml", "compose.dev.yaml")
+    assert development["build"]["target"] == "dev"
+    assert development["cap_drop"] == ["ALL"]
+    assert [rule["action"] for rule in development["develop"]["watch"]] == [
+        "sync",
+        "rebuild",
+        "rebuild",
+    ]
 
 
 def test_watched_api_runs_as_a_non_root_user_without_capabilities(
