@@ -69,11 +69,12 @@ def api_service(*files: str) -> dict[str, Any]:
     return service
 
 
-def test_compose_up_keeps_the_production_settings_and_only_watch_adds_the_dev_ones() -> None:
+def test_compose_up_keeps_the_production_settings_and_only_the_dev_file_syncs_edits() -> None:
     production = api_service("compose.yaml")
     assert production["read_only"] is True
     assert production["cap_drop"] == ["ALL"]
-    assert "develop" not in production
+    # Watched on its own, the production service is rebuilt, never written into.
+    assert {rule["action"] for rule in production["develop"]["watch"]} == {"rebuild"}
     # No target: the Dockerfile's last stage, the production image with no reloader.
     assert "target" not in production["build"]
     stages = re.findall(r"^FROM \S+ AS (\S+)$", (ROOT / "Dockerfile").read_text(), re.MULTILINE)
