@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -13,7 +13,10 @@ import msgspec
 import pytest
 
 from student_registry.domain.bulk_formats import (
+    MAX_LISTED_UNKNOWN,
+    MAX_ROW_BYTES,
     Format,
+    ParsedChunk,
     RowFailure,
     column_field,
     encode_students,
@@ -22,7 +25,7 @@ from student_registry.domain.bulk_formats import (
     parser_for,
     to_iso_date,
 )
-from student_registry.domain.legacy import read_legacy_date
+from student_registry.domain.legacy import LegacyReader, read_legacy_date
 from student_registry.domain.models import Student, StudentCreate
 from student_registry.errors import InvalidImport
 
@@ -239,6 +242,138 @@ def test_json_that_is_not_one_array_is_refused(data: str, message: str) -> None:
 
 def test_empty_json_array_has_no_rows() -> None:
     assert parse("json", " [ ] \n").students == []
+
+
+def feed_until_refused(fmt: Format, pieces: Iterator[bytes]) -> tuple[ParsedChunk, int]:
+    """Feed pieces until the parser gives up; its chunk then, and how many bytes it was fed."""
+    parser = parser_for(fmt)
+    fed = 0
+    for piece in pieces:
+        fed += len(piece)
+        chunk = parser.feed(piece)
+        if chunk.error:
+            return chunk, fed
+    raise AssertionError("the parser read every piece without refusing any")
+
+
+def endless(start: bytes, filler: bytes, chunk_size: int) -> Iterator[bytes]:
+    """`start`, then `filler` for ever (well, 64 MiB), in pieces of chunk_size."""
+    yield start
+    piece = (filler * (chunk_size // len(filler) + 1))[:chunk_size]
+    for _ in range(64 * 1024 * 1024 // len(piece)):
+        yield piece
+
+
+@pytest.mark.parametrize("chunk_size", [7, 4096, 32 * 1024])
+@pytest.mark.parametrize(
+    ("fmt", "start", "filler", "line"),
+    [
+        ("csv", f'{HEADER}1,Léa,Durand,2009-04-17,3eB,\n2,"', "x", 3),
+        ("csv", f'{HEADER}1,Léa,Durand,2009-04-17,3eB,\n\n2,"', "x" * 79 + "\n", 4),
+        ("ndjson", '{"id": "1"}\n\n{"first_name": "', "x", 3),
+        ("json", '[{"id": "1"},\n\n {"first_name": "', "x", 3),
+        ("json", '[{"id": "1"},\n {"first_name": [', '"x", ', 2),
+    ],
+    ids=["csv-line", "csv-open-quote", "ndjson-line", "json-string", "json-nested"],
+)
+def test_a_row_longer_than_the_limit_is_refused_as_soon_as_it_passes_it(
+    fmt: Format, start: str, filler: str, line: int, chunk_size: int
+) -> None:
+    pieces = endless(start.encode(), filler.encode(), chunk_size)
+    chunk, fed = feed_until_refused(fmt, pieces)
+    assert fed <= MAX_ROW_BYTES + len(start.encode()) + chunk_size
+    assert chunk.error == (
+        f"Line {line} is longer than 64 KiB, which no student's row is"
+        + (": is a quote left open?" if fmt == "csv" else "")
+        + "; reading stopped there."
+    )
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "json"])
+def test_a_long_row_read_at_once_is_refused_and_the_rows_before_it_kept(fmt: Format) -> None:
+    long_name = "x" * (MAX_ROW_BYTES + 1)
+    good = '{"id": "1", "first_name": "Léa", "last_name": "D", "birth_date": "2009-04-17", '
+    good += '"course": "3eB"}'
+    data = {
+        "csv": f'{HEADER}1,Léa,D,2009-04-17,3eB,\n2,"{long_name}",D,2009-04-17,3eB,\n',
+        "ndjson": f'{good}\n{{"id": "2", "first_name": "{long_name}"}}\n',
+        "json": f'[{good},\n{{"id": "2", "first_name": "{long_name}"}}]',
+    }[fmt]
+    chunk = parser_for(fmt).feed(data.encode())
+    assert [s.id for s in chunk.students] == ["1"]
+    assert chunk.error is not None
+    assert chunk.error.startswith(f"Line {3 if fmt == 'csv' else 2} is longer than 64 KiB")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "ndjson", "json"])
+@pytest.mark.parametrize("chunk_size", [1, 7, 4096])
+def test_a_row_just_under_the_limit_is_read_whatever_the_chunks(
+    fmt: Format, chunk_size: int
+) -> None:
+    # A quoted name with line breaks in CSV, a name with escaped line breaks in JSON.
+    name = ("x" * 99 + "\n") * (MAX_ROW_BYTES // 100 - 20)
+    quoted = msgspec.json.encode(name).decode()
+    data = {
+        "csv": f'{HEADER}1,"{name}",D,2009-04-17,3eB,\n2,Zoé,D,2009-04-17,3eB,\n',
+        "ndjson": f'{{"id": "1", "first_name": {quoted}}}\n{{"id": "2"}}\n',
+        "json": f'[{{"id": "1", "first_name": {quoted}}}, {{"id": "2"}}]',
+    }[fmt]
+    parsed = parse(fmt, data, chunk_size)
+    assert [f.id for f in parsed.failures] == (["1"] if fmt == "csv" else ["1", "2"])
+    assert "first_name" in parsed.failures[0].errors[0].path
+
+
+def test_csv_quote_across_many_chunks_is_read_in_linear_steps() -> None:
+    # A quoted cell with a line break in every piece: each piece ends a line, yet the record is
+    # read again only when the text waiting has doubled, so the pieces fed stay cheap.
+    parser = parser_for("csv")
+    parser.feed(HEADER.encode() + b'1,"')
+    reads = 0
+    original = parser._read_pending
+
+    def counting(*, final: bool) -> ParsedChunk:
+        nonlocal reads
+        reads += 1
+        return original(final=final)
+
+    parser._read_pending = counting  # type: ignore[method-assign]
+    for _ in range(5000):
+        assert parser.feed(b"ab\n").error is None
+    chunk = parser.feed(b'",D,2009-04-17,3eB,\n', final=True)
+    assert reads <= 20
+    assert [f.line for f in chunk.failures] == [2]
+
+
+def test_unknown_json_keys_are_listed_once_each_and_at_most_a_hundred() -> None:
+    rows = [
+        f'{{"id": "{i}", "first_name": "A", "last_name": "B", "birth_date": "2009-04-17", '
+        f'"course": "3eB", "note": 1, "note_{i}": 1}}'
+        for i in range(1000)
+    ]
+    parsed = parse("ndjson", "\n".join(rows))
+    assert len(parsed.students) == 1000
+    expected = ["note", *(f"note_{i}" for i in range(MAX_LISTED_UNKNOWN - 1))]
+    assert parsed.unknown_columns == expected
+
+
+def test_unknown_csv_columns_are_listed_at_most_a_hundred_and_shortened() -> None:
+    extra = [f"extra {i}" for i in range(150)]
+    header = "first_name,last_name,birth_date,course," + "y" * 500 + "," + ",".join(extra)
+    parsed = parse("csv", header + "\nLéa,D,2009-04-17,3eB\n")
+    assert len(parsed.unknown_columns) == MAX_LISTED_UNKNOWN
+    assert parsed.unknown_columns[:2] == ["y" * 61 + "...", "extra 0"]
+    assert len(parsed.students) == 1
+
+
+async def test_legacy_hash_fields_that_are_not_students_are_listed_once_each() -> None:
+    async def hashes() -> AsyncIterator[list[tuple[str, dict[str, str]]]]:
+        yield [(f"k{i}", {"First name": "Léa", "Notes": "x", f"f{i}": "y"}) for i in range(300)]
+
+    reader = LegacyReader(hashes())
+    assert sum([len(chunk.failures) async for chunk in reader]) == 300
+    assert len(reader.unknown_columns) == MAX_LISTED_UNKNOWN
+    assert len(set(reader.unknown_columns)) == MAX_LISTED_UNKNOWN
+    assert "Notes" in reader.unknown_columns
 
 
 @pytest.mark.parametrize(

@@ -33,8 +33,8 @@ Register many students from one file, streamed: the body is read chunk by chunk,
 Body, by `Content-Type`:
 - `text/csv`: UTF-8 (with or without BOM), comma or semicolon, a header row naming the columns
   (`id, first_name, last_name, birth_date, course, email`, or names such as `Student ID`,
-  `First name`, `Date of birth`); unknown columns are listed in `unknown_columns`. Dates are
-  `YYYY-MM-DD`, or day first as spreadsheets in France write them: `DD/MM/YYYY`.
+  `First name`, `Date of birth`); unknown columns are listed in `unknown_columns` (the first
+  100). Dates are `YYYY-MM-DD`, or day first as spreadsheets in France write them: `DD/MM/YYYY`.
 - `application/x-ndjson`: one JSON object a line; `application/json`: an array of objects.
   Both take the fields of a registration, dates `YYYY-MM-DD`.
 
@@ -45,8 +45,9 @@ unless `atomic` is set: then all rows are written, or none (at most 20,000 rows)
 
 **200** when every row succeeded (or would, with `dry_run`); **207** when any row failed or the
 file broke off part way: the body then lists each failed row with its line and its problems
-(`failures`, the first 1,000), and `error` says where reading stopped. A file that cannot be
-read from its start (no header, not JSON, empty) is a **400** problem; nothing is written.
+(`failures`, the first 1,000), and `error` says where reading stopped (a row longer than 64 KiB
+stops it too: no student's row is that long). A file that cannot be read from its start (no
+header, not JSON, empty) is a **400** problem; nothing is written.
 """
 
 

@@ -1,7 +1,9 @@
 """Students in bulk files: CSV, NDJSON and JSON arrays, parsed and written chunk by chunk.
 
 Parsers take byte chunks as they arrive and turn each chunk into a ``ParsedChunk``: the valid
-students and the rows that are not, with their line numbers. Nothing holds the whole file.
+students and the rows that are not, with their line numbers. Nothing holds the whole file, and
+each byte is looked at a bounded number of times: a row longer than ``MAX_ROW_BYTES`` is refused
+as soon as it passes that size, and reading stops there as at a file that breaks off.
 
 Dates: JSON and NDJSON take ``YYYY-MM-DD``, as the API does. CSV also takes the day-first dates
 that spreadsheets in France write, ``DD/MM/YYYY`` (or with ``-`` or ``.``), and ``YYYY/MM/DD``;
@@ -60,7 +62,13 @@ _NOT_WORD = re.compile(r"[\W_]+")
 # Spreadsheets run a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _JSON_TOKENS = re.compile(rb'["\\\[\]{},]')
+# An item of a JSON array that is an object with no object or array inside, then `,` or `]`.
+_FLAT_ITEM = re.compile(rb'\s*+\{(?:[^"{}\[\]]++|"(?:[^"\\]++|\\.)*+")*+\}\s*+([,\]])', re.DOTALL)
 _CHUNK_ROWS = 1000
+# The longest valid student is under 4 KiB in any format, the rest is room for columns that are
+# not imported. A row longer than this is refused as soon as it passes it, never held whole.
+MAX_ROW_BYTES = 64 * 1024
+MAX_LISTED_UNKNOWN = 100
 DATE_FORMATS = "must be a date written YYYY-MM-DD or DD/MM/YYYY"
 
 
@@ -139,10 +147,45 @@ class _NeedMore(Exception):
     """The CSV reader reached the end of the text it has so far."""
 
 
+class _TooLong(Exception):
+    """A row goes on past MAX_ROW_BYTES; it starts on this line."""
+
+    def __init__(self, line: int) -> None:
+        super().__init__(line)
+        self.line = line
+
+
+def _too_long(line: int, hint: str = "") -> str:
+    return (
+        f"Line {line} is longer than {MAX_ROW_BYTES // 1024} KiB, which no student's row is"
+        f"{hint}; reading stopped there."
+    )
+
+
 def _lines_then_more(text: str, *, final: bool) -> Iterator[str]:
     yield from io.StringIO(text, newline="\n")
     if not final:
         raise _NeedMore
+
+
+class UnknownNames:
+    """Columns or keys that are not student fields: each once, in the order first seen.
+
+    Only the first MAX_LISTED_UNKNOWN are kept, each cut to a readable length: a file that
+    makes up a new key on every row gets a short list, not one entry a row.
+    """
+
+    def __init__(self) -> None:
+        self.names: dict[str, None] = {}
+
+    def add(self, name: str) -> None:
+        """Note a name, unless it is noted already or the list is full."""
+        if len(self.names) < MAX_LISTED_UNKNOWN:
+            self.names.setdefault(name if len(name) <= 64 else name[:61] + "...")
+
+    def listed(self) -> list[str]:
+        """The names noted, in the order first seen."""
+        return list(self.names)
 
 
 class _Utf8Text:
@@ -169,51 +212,96 @@ class _Utf8Text:
 
 
 class CsvParser:
-    """CSV with a header row; comma, semicolon or tab, guessed from the header."""
+    """CSV with a header row; comma, semicolon or tab, guessed from the header.
+
+    Text waits in `pending` until a line ends. A record that a quoted line break carries on
+    is read again once more text has come, but only when the text waiting has doubled since,
+    so that a long record costs time in proportion to its length; past MAX_ROW_BYTES it is
+    refused.
+    """
 
     def __init__(self) -> None:
         self.text = _Utf8Text()
-        self.carry = ""
-        self.line = 0  # lines before self.carry
+        self.pending: list[str] = []  # text not read yet: where a record starts, and after
+        self.size = 0  # characters in pending
+        self.retry_at = 0  # read pending again once it holds this many characters
+        self.unfinished: int | None = None  # where the record that goes on starts in the text
+        self.line_ended = False  # a line ended in pending since it was last read
+        self.line = 0  # lines before pending
         self.delimiter = ""
         self.fields: list[str | None] | None = None
-        self.unknown_columns: list[str] = []
+        self.unknown = UnknownNames()
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        """Columns that are not student fields, in the order first seen."""
+        return self.unknown.listed()
 
     def feed(self, data: bytes, *, final: bool = False) -> ParsedChunk:
         """The rows completed by this chunk."""
         decoded, broken = self.text.decode(data, final=final)
         final = final and not broken
-        text = self.carry + decoded
-        end = len(text) if final else text.rfind("\n") + 1
-        self.carry, text = text[end:], text[:end]
-        if not self.delimiter and text:
-            header = text.split("\n", 1)[0]
-            self.delimiter = max((",", ";", "\t"), key=header.count)
-        chunk = _chunk(list(self._records(text, final=final)) if text else [])
+        self.pending.append(decoded)
+        self.size += len(decoded)
+        self.line_ended = self.line_ended or "\n" in decoded
+        chunk = _chunk([])
+        if final or broken or (self.line_ended and self.size >= self.retry_at):
+            chunk = self._read_pending(final=final)
         if broken:
             chunk.error = f"Line {self.line + 1} {broken}."
-        elif final and self.fields is None:
+        elif self.size > MAX_ROW_BYTES and not chunk.error:
+            # What waits is one record (no line ended in it, or reading found no end to it).
+            chunk.error = _too_long(self.line + 1, ": is a quote left open?")
+        elif final and self.fields is None and not chunk.error:
             raise InvalidImport("The file is empty; a CSV import needs a header row.")
         return chunk
 
+    def _read_pending(self, *, final: bool) -> ParsedChunk:
+        text = "".join(self.pending)
+        end = len(text) if final else text.rfind("\n") + 1
+        carry, text = text[end:], text[:end]
+        if not self.delimiter and text:
+            header = text.split("\n", 1)[0]
+            self.delimiter = max((",", ";", "\t"), key=header.count)
+        self.unfinished = None
+        results: list[tuple[int, StudentCreate | RowFailure]] = []
+        try:
+            self._records(text, results, final=final)
+        except _TooLong as exc:
+            chunk = _chunk(results)
+            chunk.error = _too_long(exc.line)
+            return chunk
+        self.retry_at = 0
+        if self.unfinished is not None:
+            carry = text[self.unfinished :] + carry
+            # Read this record again only when the text waiting has doubled since.
+            self.retry_at = min(2 * len(carry), MAX_ROW_BYTES + 1)
+        self.pending, self.size, self.line_ended = [carry], len(carry), False
+        return _chunk(results)
+
     def _records(
-        self, text: str, *, final: bool
-    ) -> Iterator[tuple[int, StudentCreate | RowFailure]]:
+        self, text: str, results: list[tuple[int, StudentCreate | RowFailure]], *, final: bool
+    ) -> None:
+        """Read the records of text into results, up to a record that goes on past it."""
+        if not text:
+            return
         reader = csv.reader(_lines_then_more(text, final=final), delimiter=self.delimiter)
         done = 0
         try:
             for record in reader:
                 line, done = self.line + done + 1, reader.line_num
+                if sum(map(len, record)) > MAX_ROW_BYTES:
+                    raise _TooLong(line)
                 if self.fields is None:
                     self._read_header(record)
                 elif any(record):
-                    yield line, self._student(record, line)
+                    results.append((line, self._student(record, line)))
         except _NeedMore:
-            # A quoted field goes on past this chunk: read its record again with the next one.
+            # A quoted field goes on past this text: its record starts after `done` lines.
             cut = len(text)
             for _ in range(text.count("\n") - done):
                 cut = text.rfind("\n", 0, cut - 1) + 1
-            self.carry = text[cut:] + self.carry
+            self.unfinished = cut
         except csv.Error as exc:
             raise InvalidImport(f"Line {self.line + done + 1} cannot be read: {exc}.") from None
         self.line += done
@@ -224,7 +312,7 @@ class CsvParser:
         for name, field in zip(record, fields, strict=True):
             if field is None:
                 if name.strip():
-                    self.unknown_columns.append(name.strip())
+                    self.unknown.add(name.strip())
             elif field in seen:
                 raise InvalidImport(
                     f"The columns {seen[field]!r} and {name!r} both give the {field}."
@@ -266,8 +354,26 @@ class _JsonRows:
     """Shared by the JSON parsers: one JSON value per row, unknown keys reported once."""
 
     def __init__(self) -> None:
-        self.unknown_columns: list[str] = []
+        self.unknown = UnknownNames()
         self.known = set(EXPORT_FIELDS)
+        self.head = b""  # the first bytes, while they may be the start of a BOM
+        self.bom_checked = False
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        """Keys that are not student fields, in the order first seen."""
+        return self.unknown.listed()
+
+    def after_bom(self, data: bytes, *, final: bool) -> bytes | None:
+        """The data without the file's BOM; None while the first bytes may still be one."""
+        if self.bom_checked:
+            return data
+        data = self.head + data
+        if not final and len(data) < len(codecs.BOM_UTF8) and codecs.BOM_UTF8.startswith(data):
+            self.head = data
+            return None
+        self.head, self.bom_checked = b"", True
+        return data.removeprefix(codecs.BOM_UTF8)
 
     def convert(self, item: bytes, line: int) -> StudentCreate | RowFailure:
         try:
@@ -281,71 +387,116 @@ class _JsonRows:
         raw = msgspec.json.decode(item)
         if isinstance(raw, dict):
             for key in [key for key in raw if key not in self.known]:
-                if key not in self.unknown_columns:
-                    self.unknown_columns.append(key)
+                self.unknown.add(key)
                 del raw[key]
         return validate(raw, line)
 
 
 class NdjsonParser(_JsonRows):
-    """One JSON object a line; blank lines are ignored."""
+    """One JSON object a line; blank lines are ignored.
+
+    A line waits in pieces until it ends; past MAX_ROW_BYTES it is refused.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.carry = b""
-        self.line = 0
-        self.started = False
+        self.pending: list[bytes] = []  # the start of a line that has not ended yet
+        self.size = 0
+        self.line = 0  # lines before pending
 
     def feed(self, data: bytes, *, final: bool = False) -> ParsedChunk:
         """The rows completed by this chunk."""
-        data = self.carry + data
-        if not self.started and (len(data) >= 3 or final):
-            data, self.started = data.removeprefix(codecs.BOM_UTF8), True
+        if (after := self.after_bom(data, final=final)) is None:
+            return _chunk([])
+        data = after
         end = len(data) if final else data.rfind(b"\n") + 1
-        self.carry = data[end:]
-        results = []
-        for offset, item in enumerate(data[:end].split(b"\n")):
+        if not end and not final:
+            self.pending.append(data)
+            self.size += len(data)
+            if self.size > MAX_ROW_BYTES:
+                return ParsedChunk(
+                    students=[], lines=[], failures=[], error=_too_long(self.line + 1)
+                )
+            return _chunk([])
+        text = b"".join([*self.pending, data[:end]]) if self.pending else data[:end]
+        self.pending = [data[end:]] if end < len(data) else []
+        self.size = len(data) - end
+        results: list[tuple[int, StudentCreate | RowFailure]] = []
+        for offset, item in enumerate(text.split(b"\n")):
+            line = self.line + offset + 1
+            if len(item) > MAX_ROW_BYTES:
+                chunk = _chunk(results)
+                chunk.error = _too_long(line)
+                return chunk
             if item.strip():
-                line = self.line + offset + 1
                 results.append((line, self.convert(item, line)))
-        self.line += data.count(b"\n", 0, end)
+        self.line += text.count(b"\n")
         return _chunk(results)
 
 
 class JsonArrayParser(_JsonRows):
-    """A JSON array of objects, cut into its items without reading it whole."""
+    """A JSON array of objects, cut into its items without reading it whole.
+
+    Each chunk is scanned once for the bytes that open or close strings, objects and arrays;
+    an item waits in pieces until its end is found, and past MAX_ROW_BYTES it is refused.
+    """
 
     def __init__(self) -> None:
         super().__init__()
-        self.buffer = b""
         self.started = False
         self.ended = False
         self.depth = 0
         self.in_string = False
-        self.skip = -1  # offset in buffer of an escaped character
-        self.line = 1  # line number at offset 0 of buffer
+        self.escaped = False  # the chunk ended with a backslash that escapes the next byte
+        self.item: list[bytes] = []  # the bytes of the item read so far
+        self.size = 0
+        self.line = 1  # the line the item's bytes start on
 
     def feed(self, data: bytes, *, final: bool = False) -> ParsedChunk:
         """The items completed by this chunk."""
-        buffer = self.buffer + data
         if not self.started:
-            buffer = self._start(buffer, final=final)
+            data = self._start(data, final=final)
             if not self.started:
-                self.buffer = buffer
                 return _chunk([])
         if self.ended:
-            if buffer.strip():
-                raise InvalidImport(self._not_an_array(self.line))
-            self.buffer = b""
+            self._end(data)
             return _chunk([])
         results: list[tuple[int, StudentCreate | RowFailure]] = []
-        item, counted, line = 0, 0, self.line
-        for match in _JSON_TOKENS.finditer(buffer, len(self.buffer)):
-            at, token = match.start(), buffer[match.start()]
+        try:
+            self._scan(data, results)
+        except _TooLong as exc:
+            chunk = _chunk(results)
+            chunk.error = _too_long(exc.line)
+            return chunk
+        if final and not self.ended:
+            line = self.line + sum(piece.count(b"\n") for piece in self.item)
+            raise InvalidImport(f"The JSON array is not closed with ']' by line {line}.")
+        return _chunk(results)
+
+    def _scan(self, data: bytes, results: list[tuple[int, StudentCreate | RowFailure]]) -> None:
+        start = pos = 0  # where the item's bytes in data start; where scanning goes on
+        skip = 0 if self.escaped else -1  # the offset of an escaped byte
+        while True:
+            # Most items are flat objects: one match takes the item and its separator.
+            between_items = pos == start and self.depth == 1 and not self.item
+            if between_items and not self.in_string and (flat := _FLAT_ITEM.match(data, pos)):
+                at, token = flat.start(1), data[flat.start(1)]
+                self._take(data[start:at], results)
+                start = pos = at + 1
+                if token == 0x5D:
+                    self.depth, self.ended = 0, True
+                    self._end(data[start:])
+                    return
+                continue
+            if (match := _JSON_TOKENS.search(data, pos)) is None:
+                break
+            at = pos = match.start()
+            pos += 1
+            token = data[at]
             if self.in_string:
-                if token == 0x5C and at != self.skip:  # a backslash escapes what follows
-                    self.skip = at + 1
-                elif token == 0x22 and at != self.skip:
+                if token == 0x5C and at != skip:  # a backslash escapes what follows
+                    skip = at + 1
+                elif token == 0x22 and at != skip:
                     self.in_string = False
             elif token == 0x22:
                 self.in_string = True
@@ -354,39 +505,61 @@ class JsonArrayParser(_JsonRows):
             elif self.depth > 1:
                 self.depth -= token != 0x2C
             elif token == 0x7D:
-                raise InvalidImport(self._not_an_array(line + buffer.count(b"\n", counted, at)))
+                line = self.line + sum(piece.count(b"\n") for piece in self.item)
+                raise InvalidImport(self._not_an_array(line + data.count(b"\n", start, at)))
             else:
-                if stripped := buffer[item:at].strip():
-                    start = buffer.index(stripped[:1], item)
-                    line += buffer.count(b"\n", counted, start)
-                    counted = start
-                    results.append((line, self.convert(stripped, line)))
-                item = at + 1
+                self._take(data[start:at], results)
+                start = at + 1
                 if token == 0x5D:
                     self.depth, self.ended = 0, True
-                    break
-        if self.ended:
-            if buffer[item:].strip():
-                raise InvalidImport(self._not_an_array(line + buffer.count(b"\n", counted, item)))
-            item = len(buffer)
-        self.line = line + buffer.count(b"\n", counted, item)
-        self.buffer = buffer[item:]
-        self.skip -= item
-        if final and not self.ended:
-            raise InvalidImport(f"The JSON array is not closed with ']' by line {self.line}.")
-        return _chunk(results)
+                    self._end(data[start:])
+                    return
+        self.escaped = skip == len(data)
+        rest = data[start:]
+        if not self.item:
+            # Between items: only the line count of the white space before the next one matters.
+            stripped = rest.lstrip()
+            self.line += rest.count(b"\n", 0, len(rest) - len(stripped))
+            rest = stripped
+        if rest:
+            self.item.append(rest)
+            self.size += len(rest)
+            if self.size > MAX_ROW_BYTES:
+                raise _TooLong(self.line)
 
-    def _start(self, buffer: bytes, *, final: bool) -> bytes:
-        body = buffer.removeprefix(codecs.BOM_UTF8).lstrip()
-        if not body or (not final and len(buffer) < 3 and codecs.BOM_UTF8.startswith(buffer)):
+    def _take(self, end: bytes, results: list[tuple[int, StudentCreate | RowFailure]]) -> None:
+        """Read the item that `end` completes."""
+        item = b"".join([*self.item, end]) if self.item else end
+        self.item, self.size = [], 0
+        body = item.lstrip()
+        line = self.line + item.count(b"\n", 0, len(item) - len(body))
+        self.line += item.count(b"\n")
+        body = body.rstrip()
+        if len(body) > MAX_ROW_BYTES:
+            raise _TooLong(line)
+        if body:
+            results.append((line, self.convert(body, line)))
+
+    def _end(self, after: bytes) -> None:
+        """Check that only white space follows the array."""
+        rest = after.lstrip()
+        self.line += after.count(b"\n", 0, len(after) - len(rest))
+        if rest:
+            raise InvalidImport(self._not_an_array(self.line))
+
+    def _start(self, data: bytes, *, final: bool) -> bytes:
+        after = self.after_bom(data, final=final)
+        if after is None:
+            return b""
+        body = after.lstrip()
+        self.line += after.count(b"\n", 0, len(after) - len(body))
+        if not body:
             if final:
                 raise InvalidImport("The file is empty; a JSON import needs an array of students.")
-            return buffer
-        self.line += buffer.count(b"\n", 0, len(buffer) - len(body))
+            return b""
         if body[:1] != b"[":
             raise InvalidImport(self._not_an_array(self.line))
         self.started, self.depth = True, 1
-        self.buffer = b""
         return body[1:]
 
     @staticmethod

@@ -15,7 +15,13 @@ from datetime import datetime
 from typing import Any
 
 from student_registry.domain.bulk import ImportReport, import_students
-from student_registry.domain.bulk_formats import ParsedChunk, RowFailure, to_iso_date, validate
+from student_registry.domain.bulk_formats import (
+    ParsedChunk,
+    RowFailure,
+    UnknownNames,
+    to_iso_date,
+    validate,
+)
 from student_registry.domain.models import StudentCreate
 from student_registry.domain.service import Registry
 from student_registry.errors import FieldError
@@ -76,7 +82,12 @@ class LegacyReader:
     def __init__(self, hashes: Hashes) -> None:
         self.hashes = hashes
         self.ignored = 0
-        self.unknown_columns: list[str] = []
+        self.unknown = UnknownNames()
+
+    @property
+    def unknown_columns(self) -> list[str]:
+        """Hash fields that are not the original app's, in the order first seen."""
+        return self.unknown.listed()
 
     async def __aiter__(self) -> AsyncIterator[ParsedChunk]:
         async for batch in self.hashes:
@@ -86,8 +97,7 @@ class LegacyReader:
                     self.ignored += 1
                     continue
                 for name in fields.keys() - LEGACY_FIELDS.keys():
-                    if name not in self.unknown_columns:
-                        self.unknown_columns.append(name)
+                    self.unknown.add(name)
                 result = convert_legacy(key, fields)
                 if isinstance(result, RowFailure):
                     chunk.failures.append(result)
