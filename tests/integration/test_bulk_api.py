@@ -79,6 +79,16 @@ async def test_a_large_body_is_streamed_in(client: AsyncTestClient[Litestar]) ->
     assert (response.status_code, response.json()["created"]) == (200, 20000)
 
 
+async def test_a_windows_1252_body_with_a_late_accent_is_imported_whole(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    rows = "".join(f"{i},Lea,Durand,2009-04-17,3eB,\n" for i in range(1600))
+    body = (HEADER + rows + "A1,Zoé,Lefèvre,2009-04-17,3eB,\n").encode("cp1252")
+    response = await client.post(IMPORT, content=body, headers=CSV)
+    assert (response.status_code, response.json()["created"]) == (200, 1601)
+    assert (await client.get(f"{API}/A1")).json()["first_name"] == "Zoé"
+
+
 async def test_csv_export_is_a_spreadsheet_friendly_download(
     client: AsyncTestClient[Litestar],
 ) -> None:

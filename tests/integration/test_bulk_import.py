@@ -286,6 +286,20 @@ async def test_a_file_that_breaks_off_keeps_the_rows_before_and_says_where(
     assert not report.succeeded
 
 
+@pytest.mark.parametrize("atomic", [False, True])
+async def test_a_windows_1252_file_whose_first_accent_is_late_imports_every_row_once(
+    registry: Registry, atomic: bool
+) -> None:
+    rows = "".join(f"S{i:04d},Lea,Durand,2009-04-17,3eB,\n" for i in range(1600))
+    data = (HEADER + rows + "A1,Éloïse,Lefèvre,2009-04-17,2nde Été,\n").encode("cp1252")
+    assert data.index(b"\xc9") > 32 * 1024
+    report = await run_import(registry, data, atomic=atomic)
+    assert (report.created, report.failed, report.error) == (1601, 0, None)
+    students = await snapshot(registry)
+    assert len({s[0] for s in students}) == len(students) == 1601
+    assert (await registry.get_student("A1")).student.course == "2nde Été"
+
+
 async def test_imported_students_are_listed_and_searchable(registry: Registry) -> None:
     data = HEADER + "1,Éloïse,Zola,2009-04-17,3eB,\n2,Marc,Élan,2009-04-17,3eA,\n"
     await run_import(registry, data)

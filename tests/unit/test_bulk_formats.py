@@ -156,6 +156,58 @@ def test_windows_1252_files_from_older_spreadsheets_are_read() -> None:
     assert parsed.students[0][1].last_name == "Lefèvre"
 
 
+def late_accent_file(ascii_rows: int) -> bytes:
+    """A CSV file whose first letter beyond ASCII comes after ascii_rows rows."""
+    rows = "".join(f"{i},Lea,Durand,2009-04-17,3eB,\n" for i in range(ascii_rows))
+    return (
+        HEADER + rows + "A1,Éloïse,Lefèvre,2009-04-17,2nde Été,\nA2,Zoé,Œuvre,2009-04-17,3eB,\n"
+    ).encode("cp1252")
+
+
+@pytest.mark.parametrize("chunk_size", [7, 4096, 32 * 1024, 1 << 20])
+def test_windows_1252_is_recognised_when_the_first_accent_comes_late(chunk_size: int) -> None:
+    data = late_accent_file(1600)
+    assert data.index(b"\xc9") > 32 * 1024
+    parsed = parse("csv", data, chunk_size)
+    assert parsed.failures == []
+    assert [line for line, _ in parsed.students] == list(range(2, 1604))
+    accented = [(s.first_name, s.last_name, s.course) for _, s in parsed.students[-2:]]
+    assert accented == [("Éloïse", "Lefèvre", "2nde Été"), ("Zoé", "Œuvre", "3eB")]
+
+
+@pytest.mark.parametrize("chunk_size", [7, 4096])
+def test_a_utf8_file_with_a_foreign_byte_later_stops_at_its_line(chunk_size: int) -> None:
+    rows = "".join(f"{i},Léa,Durand,2009-04-17,3eB,\n" for i in range(2000))
+    data = (HEADER + rows).encode() + b"X,L\xe9a,D,2009-04-17,3eB,\nY,Lea,D,2009-04-17,3eB,\n"
+    parser = parser_for("csv")
+    pieces = [data[i : i + chunk_size] for i in range(0, len(data), chunk_size)]
+    students, error = [], None
+    for piece in pieces:
+        chunk = parser.feed(piece)
+        students += chunk.students
+        if error := chunk.error:
+            break
+    assert len(students) == 2000
+    assert error is not None
+    assert error.startswith("Line 2002 is not UTF-8 text (")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (codecs.BOM_UTF8 + HEADER.encode() + b"1,L\xe9a,D,2009-04-17,3eB,\n", "is not UTF-8"),
+        (HEADER.encode() + b"1,L\x81a,D,2009-04-17,3eB,\n", "is neither UTF-8 nor Windows-1252"),
+        (HEADER.encode() + b"1,L\xe9a,D,2009-04-17,3eB,\n2,\x81,D,2009-04-17,3eB,\n", "neither"),
+    ],
+    ids=["bom-means-utf8", "undefined-in-1252", "1252-then-undefined"],
+)
+def test_text_in_no_encoding_the_import_reads_stops_at_its_line(data: bytes, message: str) -> None:
+    chunk = parser_for("csv").feed(data, final=True)
+    assert chunk.error is not None
+    assert message in chunk.error
+    assert chunk.error.startswith("Line 3" if b"\n2," in data else "Line 2")
+
+
 @pytest.mark.parametrize(
     ("data", "message"),
     [

@@ -189,26 +189,41 @@ class UnknownNames:
 
 
 class _Utf8Text:
-    """Bytes to text: UTF-8 with or without BOM; Windows-1252 if the start is not UTF-8."""
+    """Bytes to text: UTF-8 with or without BOM, else Windows-1252.
+
+    Older spreadsheets save "CSV" in the Windows code page. Up to its first byte that is not
+    ASCII a file reads the same in both, so the choice waits for that byte wherever it comes:
+    if it is not UTF-8, the rest is read as Windows-1252 and nothing read before changes. A
+    file that was UTF-8 up to a byte that is not stops there.
+    """
 
     def __init__(self) -> None:
-        self.decoder: codecs.IncrementalDecoder | None = None
+        self.encoding = "utf-8"
+        self.decoder = codecs.getincrementaldecoder(self.encoding)()
+        self.undecided = True  # nothing beyond ASCII yet (a BOM decides for UTF-8)
+        self.started = False
 
     def decode(self, data: bytes, *, final: bool) -> tuple[str, str | None]:
         """The text of these bytes, and what went wrong if they stop being text part way."""
-        if self.decoder is None:
-            self.decoder = codecs.getincrementaldecoder("utf-8-sig")()
-            if not data.startswith(codecs.BOM_UTF8):
-                try:
-                    return self.decoder.decode(data, final), None
-                except UnicodeDecodeError:
-                    # Older spreadsheets save "CSV" in the Windows code page.
-                    self.decoder = codecs.getincrementaldecoder("cp1252")()
         try:
-            return self.decoder.decode(data, final), None
+            text, broken = self.decoder.decode(data, final), None
         except UnicodeDecodeError as exc:
-            valid = exc.object[: exc.start].decode(exc.encoding.replace("-sig", ""))
-            return valid, f"is not UTF-8 text ({exc.reason}); save the file as UTF-8"
+            text = exc.object[: exc.start].decode(self.encoding)
+            if self.undecided and text.isascii():
+                # Whatever was read so far reads the same in Windows-1252: go on in it.
+                self.encoding, self.undecided = "cp1252", False
+                self.decoder = codecs.getincrementaldecoder(self.encoding)()
+                rest, broken = self.decode(exc.object[exc.start :], final=final)
+                text += rest
+            else:
+                neither = (
+                    "neither UTF-8 nor Windows-1252" if self.encoding == "cp1252" else "not UTF-8"
+                )
+                broken = f"is {neither} text ({exc.reason}); save the file as UTF-8"
+        self.undecided = self.undecided and text.isascii()
+        if not self.started and text:
+            self.started, text = True, text.removeprefix("\ufeff")
+        return text, broken
 
 
 class CsvParser:
