@@ -89,6 +89,17 @@ async def test_a_windows_1252_body_with_a_late_accent_is_imported_whole(
     assert (await client.get(f"{API}/A1")).json()["first_name"] == "Zoé"
 
 
+async def test_a_row_longer_than_64_kib_stops_the_import_at_its_line(
+    client: AsyncTestClient[Litestar],
+) -> None:
+    body = HEADER + "1,Léa,Durand,2009-04-17,3eB,\n" + '2,"' + "x" * 1024 * 1024
+    response = await client.post(IMPORT, content=body.encode(), headers=CSV)
+    assert response.status_code == 207
+    report = response.json()
+    assert report["created"] == 1
+    assert report["error"].startswith("Line 3 is longer than 64 KiB")
+
+
 async def test_csv_export_is_a_spreadsheet_friendly_download(
     client: AsyncTestClient[Litestar],
 ) -> None:
