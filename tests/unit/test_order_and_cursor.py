@@ -35,6 +35,11 @@ def test_fold_gives_the_same_key_for_nfc_and_nfd() -> None:
     assert fold(unicodedata.normalize("NFC", name)) == fold(unicodedata.normalize("NFD", name))
 
 
+@given(names, st.sampled_from(["NFD", "NFKC", "NFKD"]))
+def test_any_text_folds_alike_composed_or_decomposed(name: str, form: str) -> None:
+    assert fold(unicodedata.normalize("NFC", name)) == fold(unicodedata.normalize(form, name))
+
+
 def test_fold_keeps_letters_without_accents_apart() -> None:
     assert fold("王小明") == "王小明"
     assert fold("O'Brien-Smith") == "o'brien-smith"

@@ -68,9 +68,30 @@ def test_unicode_names_are_kept_exactly(name: str) -> None:
 
 
 @pytest.mark.parametrize("form", ["NFC", "NFD"])
-def test_name_normalization_form_is_kept_as_given(form: str) -> None:
-    name = unicodedata.normalize(form, "Éloïse Lefèvre")
-    assert create(first_name=name).first_name == name
+@pytest.mark.parametrize("field", ["first_name", "last_name", "course"])
+def test_text_is_stored_composed_whatever_form_it_comes_in(form: str, field: str) -> None:
+    text = unicodedata.normalize(form, "Éloïse Lefèvre, 2nde Été")
+    assert getattr(create(**{field: text}), field) == unicodedata.normalize("NFC", text)
+
+
+def test_nfc_and_nfd_spellings_of_a_course_are_one_course() -> None:
+    composed = create(course=unicodedata.normalize("NFC", "2nde Été")).course
+    decomposed = create(course=unicodedata.normalize("NFD", "2nde Été")).course
+    assert composed == decomposed == "2nde \u00c9t\u00e9"
+
+
+def test_a_decomposed_text_counts_its_characters_composed() -> None:
+    text = unicodedata.normalize("NFD", "é" * 100)
+    assert len(text) == 200
+    assert create(last_name=text).last_name == "é" * 100
+    assert errors_of(student_body(last_name=text + "\u0301"))  # 101 characters
+
+
+def test_a_patch_composes_its_texts_too() -> None:
+    patch = decode(
+        msgspec.json.encode({"course": unicodedata.normalize("NFD", "Été")}), StudentPatch
+    )
+    assert patch.course == "Été"
 
 
 @pytest.mark.parametrize("field", ["first_name", "last_name", "course"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import string
+import unicodedata
 from datetime import date
 from typing import Any
 
@@ -18,14 +19,30 @@ from student_registry.errors import InvalidStudent
 
 FIELDS = ["id", "first_name", "last_name", "birth_date", "course", "email"]
 printable = st.characters(blacklist_categories=("Cc", "Cs"))
+visible = st.characters(whitelist_categories=("L", "N", "P", "S"))
 padding = st.text(" \u00a0\u3000", max_size=3)
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
 
 
 @st.composite
 def padded_text(draw: st.DrawFn) -> str:
-    """1-100 printable characters once trimmed, with some spaces around them."""
-    core = draw(st.text(printable, min_size=1, max_size=100).filter(lambda s: s.strip() == s))
+    """1-100 printable characters (composed) once trimmed, one visible, spaces around them."""
+    text = draw(st.text(printable, max_size=99))
+    at = draw(st.integers(0, len(text)))
+    core = text[:at] + draw(visible) + text[at:]
     return draw(padding) + core + draw(padding)
+
+
+def trimmed(text: str) -> str:
+    return nfc(text).strip()
+
+
+def acceptable(text: str) -> bool:
+    """Whether a text is as long as a registration takes: 1-100 characters, composed, trimmed."""
+    return 1 <= len(trimmed(text)) <= rules.TEXT_MAX
 
 
 student_ids = st.text(string.ascii_letters + string.digits + "_-", min_size=1, max_size=64)
@@ -44,10 +61,10 @@ emails = st.builds(
 birth_dates = st.dates(min_value=rules.EARLIEST_BIRTH_DATE, max_value=date.today())
 valid_bodies = st.fixed_dictionaries(
     {
-        "first_name": padded_text(),
-        "last_name": padded_text(),
+        "first_name": padded_text().filter(acceptable),
+        "last_name": padded_text().filter(acceptable),
         "birth_date": birth_dates.map(date.isoformat),
-        "course": padded_text(),
+        "course": padded_text().filter(acceptable),
     },
     optional={"id": st.none() | student_ids, "email": st.none() | emails},
 )
@@ -67,14 +84,23 @@ junk_bodies = (
 
 
 @given(valid_bodies)
-def test_valid_student_round_trips_with_only_its_texts_trimmed(body: dict[str, Any]) -> None:
+def test_valid_student_round_trips_with_only_its_texts_composed_and_trimmed(
+    body: dict[str, Any],
+) -> None:
     student = decode(msgspec.json.encode(body), StudentCreate)
-    assert student.first_name == body["first_name"].strip()
-    assert student.last_name == body["last_name"].strip()
-    assert student.course == body["course"].strip()
+    assert student.first_name == trimmed(body["first_name"])
+    assert student.last_name == trimmed(body["last_name"])
+    assert student.course == trimmed(body["course"])
     assert student.birth_date.isoformat() == body["birth_date"]
     assert student.id == body.get("id")
     assert student.email == body.get("email")
+
+
+@given(valid_bodies)
+def test_decomposed_spellings_give_the_same_student_as_composed_ones(body: dict[str, Any]) -> None:
+    decomposed = {f: unicodedata.normalize("NFD", body[f]) for f in rules.TEXT_FIELDS}
+    student = decode(msgspec.json.encode(body | decomposed), StudentCreate)
+    assert student == decode(msgspec.json.encode(body), StudentCreate)
 
 
 def decode_or_errors(raw: bytes, model: type[StudentCreate] | type[StudentPatch]) -> Any:
@@ -98,7 +124,7 @@ def assert_refused_or_valid(body: Any, model: type[StudentCreate] | type[Student
         value = getattr(result, name)
         if isinstance(value, str):
             assert 1 <= len(value) <= rules.TEXT_MAX
-            assert value == value.strip()
+            assert value == value.strip() == nfc(value)
     birth_date = getattr(result, "birth_date", msgspec.UNSET)
     if isinstance(birth_date, date):
         assert rules.EARLIEST_BIRTH_DATE <= birth_date <= date.today()

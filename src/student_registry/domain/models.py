@@ -24,9 +24,12 @@ Name = Annotated[
     str,
     Meta(
         min_length=1,
-        max_length=rules.TEXT_MAX + 64,
+        max_length=rules.TEXT_INPUT_MAX,
         pattern=rules.TEXT_PATTERN,
-        description="1-100 characters once trimmed; any letters, apostrophes, hyphens, spaces.",
+        description=(
+            "1-100 characters once trimmed, stored composed (NFC); any letters, apostrophes, "
+            "hyphens, spaces."
+        ),
         examples=["Éloïse"],
     ),
 ]
@@ -34,9 +37,9 @@ Course = Annotated[
     str,
     Meta(
         min_length=1,
-        max_length=rules.TEXT_MAX + 64,
+        max_length=rules.TEXT_INPUT_MAX,
         pattern=rules.TEXT_PATTERN,
-        description="The class or course, 1-100 characters once trimmed.",
+        description=("The class or course, 1-100 characters once trimmed, stored composed (NFC)."),
         examples=["3eB"],
     ),
 ]

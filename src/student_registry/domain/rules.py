@@ -7,12 +7,16 @@ import time
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from student_registry.domain.text import compose
+
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 # A pattern's `$` also matches before a final newline; an id must match in full.
 _ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-# Any printable text: names keep every letter, apostrophe and hyphen exactly as typed.
+# Any printable text: names keep every letter, apostrophe and hyphen as typed (in NFC).
 TEXT_PATTERN = r"^[^\x00-\x1f\x7f]+$"
 TEXT_MAX = 100
+# Characters, as typed: decomposed (NFD) text takes up to four code points for one character.
+TEXT_INPUT_MAX = 4 * TEXT_MAX + 64
 EMAIL_MAX = 254
 # The HTML standard's definition of a valid email address, as browsers check it.
 EMAIL_PATTERN = (
@@ -66,6 +70,18 @@ class _Today:
 today = _Today()
 
 
+def clean_text(name: str, value: str) -> tuple[str, str | None]:
+    """A name or course as stored, and what is wrong with it or None.
+
+    Stored text is composed (NFC), so that one spelling is one text whatever the keyboard
+    sent, and trimmed.
+    """
+    text = compose(value).strip()
+    if not 1 <= len(text) <= TEXT_MAX:
+        return text, MESSAGES[name]
+    return text, None
+
+
 def field_problem(name: str, value: Any) -> str | None:
     """What is wrong with a field's value once its type is right, or None."""
     if name == "id" and isinstance(value, str):
@@ -73,8 +89,8 @@ def field_problem(name: str, value: Any) -> str | None:
             return MESSAGES["id"]
         if value in RESERVED_IDS:
             return RESERVED_ID
-    if name in TEXT_FIELDS and not 1 <= len(value.strip()) <= TEXT_MAX:
-        return MESSAGES[name]
+    if name in TEXT_FIELDS and isinstance(value, str):
+        return clean_text(name, value)[1]
     if name == "birth_date" and isinstance(value, date):
         if value > today():
             return FUTURE_BIRTH_DATE
@@ -84,16 +100,16 @@ def field_problem(name: str, value: Any) -> str | None:
 
 
 def normalize(model: Any) -> None:
-    """Trim the texts of a model in place, then check what its types cannot."""
+    """Compose and trim the texts of a model in place, then check what its types cannot."""
     student_id = getattr(model, "id", None)
     if isinstance(student_id, str) and (problem := field_problem("id", student_id)):
         raise ValueError(f"id {problem}")
     for name in TEXT_FIELDS:
         value = getattr(model, name)
         if isinstance(value, str):
-            value = value.strip()
+            value, problem = clean_text(name, value)
             setattr(model, name, value)
-            if problem := field_problem(name, value):
+            if problem:
                 raise ValueError(f"{name} {problem}")
     if isinstance(model.email, str):
         model.email = model.email.strip() or None

@@ -21,7 +21,7 @@ from student_registry.domain.models import (
     StudentPatch,
     student_from_hash,
 )
-from student_registry.domain.text import fold, make_sort_key
+from student_registry.domain.text import compose, fold, make_sort_key
 from student_registry.errors import (
     Conflict,
     InvalidCursor,
@@ -128,6 +128,7 @@ class Registry:
     ) -> StudentPage:
         """A page of students in alphabetical order, optionally filtered by course and name."""
         after = decode_cursor(cursor) if cursor else None
+        course = compose(course) if course is not None else None
         prefix = fold(q.strip())
         if prefix and course is None:
             candidates = await self.store.search_candidates(
@@ -184,6 +185,7 @@ class Registry:
 
     async def export_students(self, *, course: str | None = None) -> AsyncIterator[Student]:
         """Every student in order, streamed."""
+        course = compose(course) if course is not None else None
         async for fields in self.store.iter_all(course=course):
             yield student_from_hash(fields).student
 
