@@ -94,6 +94,69 @@ def test_a_patch_composes_its_texts_too() -> None:
     assert patch.course == "Été"
 
 
+INVISIBLE = [
+    "\u200b",  # zero-width space
+    "\u202e",  # right-to-left override
+    "\u2066",  # left-to-right isolate
+    "\u061c",  # Arabic letter mark
+    "\u00ad",  # soft hyphen
+    "\ufeff",  # zero-width no-break space (a BOM)
+    "\u0085",  # next line, a C1 control
+    "\u2028",  # line separator
+    "\u2029",  # paragraph separator
+    "\u200d",  # zero-width joiner, here not between letters
+]
+
+
+@pytest.mark.parametrize("character", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+@pytest.mark.parametrize("field", ["first_name", "last_name", "course"])
+@pytest.mark.parametrize("where", ["{c}Léa", "L{c}éa", "Léa {c}", "Léa{c}"])
+def test_control_formatting_and_line_break_characters_are_refused_by_name(
+    character: str, field: str, where: str
+) -> None:
+    value = where.format(c=character)
+    expected = rules.INVISIBLE_CHARACTER.format(character=rules.describe_character(character))
+    assert errors_of(student_body(**{field: value})) == {field: expected}
+    assert errors_of({field: value}, StudentPatch) == {field: expected}
+
+
+def test_the_message_names_the_character_and_the_rule() -> None:
+    assert errors_of(student_body(last_name="Durand\u202e")) == {
+        "last_name": "must not contain U+202E (RIGHT-TO-LEFT OVERRIDE): control, formatting "
+        "and line-break characters are not allowed"
+    }
+    assert "U+0085:" in errors_of(student_body(course="3e\u0085B"))["course"]
+
+
+@pytest.mark.parametrize("character", INVISIBLE, ids=lambda c: f"U+{ord(c):04X}")
+def test_a_text_of_nothing_but_an_invisible_character_is_refused(character: str) -> None:
+    assert "last_name" in errors_of(student_body(last_name=character))
+    assert "last_name" in errors_of(student_body(last_name=character * 3))
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["\u3164", "\u115f\u1160", "\u2800 \u2800", "\u0301", "\u0301\u0327"],
+    ids=["hangul-filler", "hangul-choseong-jungseong", "braille-blank", "accent", "accents"],
+)
+@pytest.mark.parametrize("field", ["first_name", "last_name", "course"])
+def test_a_text_with_no_visible_character_is_refused(text: str, field: str) -> None:
+    assert errors_of(student_body(**{field: text})) == {field: rules.NOTHING_VISIBLE}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "\u0639\u0644\u06cc\u200c\u0631\u0636\u0627",  # Persian: a non-joiner inside a name
+        "\u0915\u094d\u200d\u0937",  # Devanagari: a joiner between a virama and a letter
+        "\U0001f469\u200d\U0001f4bb club",  # an emoji sequence in a course
+        "Zoë \u2800x",  # a blank Braille cell beside a letter still shows the letter
+    ],
+)
+def test_joiners_between_letters_marks_or_symbols_are_kept(text: str) -> None:
+    assert create(course=text, first_name=text).course == unicodedata.normalize("NFC", text)
+
+
 @pytest.mark.parametrize("field", ["first_name", "last_name", "course"])
 def test_text_of_100_characters_is_accepted_once_trimmed(field: str) -> None:
     value = "é" * 100

@@ -18,8 +18,15 @@ from student_registry.domain.validation import decode
 from student_registry.errors import InvalidStudent
 
 FIELDS = ["id", "first_name", "last_name", "birth_date", "course", "email"]
-printable = st.characters(blacklist_categories=("Cc", "Cs"))
-visible = st.characters(whitelist_categories=("L", "N", "P", "S"))
+# Controls, formatting characters, surrogates, line and paragraph separators.
+INVISIBLE_CATEGORIES = ("Cc", "Cf", "Cs", "Zl", "Zp")
+printable = st.characters(blacklist_categories=INVISIBLE_CATEGORIES)
+# Letters, digits, punctuation and symbols, but not those that draw nothing.
+visible = st.characters(whitelist_categories=("L", "N", "P", "S")).filter(
+    lambda c: c not in "\u115f\u1160\u3164\uffa0\u2800"
+)
+# (A surrogate cannot be sent in JSON at all.)
+invisible = st.characters(whitelist_categories=("Cc", "Cf", "Zl", "Zp"))
 padding = st.text(" \u00a0\u3000", max_size=3)
 
 
@@ -103,6 +110,21 @@ def test_decomposed_spellings_give_the_same_student_as_composed_ones(body: dict[
     assert student == decode(msgspec.json.encode(body), StudentCreate)
 
 
+@given(valid_bodies, st.sampled_from(rules.TEXT_FIELDS), invisible, st.integers(0, 200))
+def test_an_invisible_character_anywhere_in_a_text_is_refused_naming_its_field(
+    body: dict[str, Any], field: str, character: str, at: int
+) -> None:
+    text = body[field]
+    at %= len(text) + 1
+    if character in "\u200c\u200d":
+        return  # a joiner may belong between some letters; unit tests cover where
+    result = decode_or_errors(
+        msgspec.json.encode(body | {field: text[:at] + character + text[at:]}), StudentCreate
+    )
+    assert isinstance(result, list)
+    assert [error.path for error in result] == [field]
+
+
 def decode_or_errors(raw: bytes, model: type[StudentCreate] | type[StudentPatch]) -> Any:
     """The model decoded from raw, or the list of field errors it was refused with."""
     try:
@@ -125,6 +147,11 @@ def assert_refused_or_valid(body: Any, model: type[StudentCreate] | type[Student
         if isinstance(value, str):
             assert 1 <= len(value) <= rules.TEXT_MAX
             assert value == value.strip() == nfc(value)
+            assert any(unicodedata.category(c)[0] in "LNPS" for c in value)
+            assert all(
+                unicodedata.category(c) not in INVISIBLE_CATEGORIES or c in "\u200c\u200d"
+                for c in value
+            )
     birth_date = getattr(result, "birth_date", msgspec.UNSET)
     if isinstance(birth_date, date):
         assert rules.EARLIEST_BIRTH_DATE <= birth_date <= date.today()

@@ -28,7 +28,7 @@ Name = Annotated[
         pattern=rules.TEXT_PATTERN,
         description=(
             "1-100 characters once trimmed, stored composed (NFC); any letters, apostrophes, "
-            "hyphens, spaces."
+            "hyphens, spaces; no invisible, control or line-break characters."
         ),
         examples=["Éloïse"],
     ),
@@ -39,7 +39,10 @@ Course = Annotated[
         min_length=1,
         max_length=rules.TEXT_INPUT_MAX,
         pattern=rules.TEXT_PATTERN,
-        description=("The class or course, 1-100 characters once trimmed, stored composed (NFC)."),
+        description=(
+            "The class or course, 1-100 characters once trimmed, stored composed (NFC); "
+            "no invisible, control or line-break characters."
+        ),
         examples=["3eB"],
     ),
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+import unicodedata
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,18 @@ REQUIRED = "is required"
 UNKNOWN = "is not a field of a student"
 FUTURE_BIRTH_DATE = "must not be in the future"
 EARLY_BIRTH_DATE = "must not be before 1900-01-01"
+INVISIBLE_CHARACTER = (
+    "must not contain {character}: control, formatting and line-break characters are not allowed"
+)
+NOTHING_VISIBLE = "must contain a visible character: a letter, a digit or a sign"
+
+# Controls, formatting (bidi overrides, zero-width spaces), surrogates, line and paragraph
+# separators: invisible in a list of names, or able to reorder or break what follows them.
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_NON_JOINER, _JOINER = "\u200c", "\u200d"
+_VIRAMA = 9  # the canonical combining class of the viramas of Indic scripts
+# Letters that draw nothing: Hangul fillers; the blank Braille pattern.
+_BLANK_LETTERS = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"})
 
 
 class _Today:
@@ -74,12 +87,43 @@ def clean_text(name: str, value: str) -> tuple[str, str | None]:
     """A name or course as stored, and what is wrong with it or None.
 
     Stored text is composed (NFC), so that one spelling is one text whatever the keyboard
-    sent, and trimmed.
+    sent, and trimmed. Characters that show nothing or can reorder what follows are refused
+    wherever they are, at the ends too.
     """
     text = compose(value).strip()
     if not 1 <= len(text) <= TEXT_MAX:
         return text, MESSAGES[name]
+    if value.isascii():
+        return text, None  # the type refuses ASCII controls; anything else left shows
+    for at, character in enumerate(value):
+        if unicodedata.category(character) in _INVISIBLE_CATEGORIES and not (
+            0 < at < len(value) - 1 and _shapes(value[at - 1], character, value[at + 1])
+        ):
+            return text, INVISIBLE_CHARACTER.format(character=describe_character(character))
+    if not any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in text):
+        return text, NOTHING_VISIBLE
     return text, None
+
+
+def _shapes(before: str, character: str, after: str) -> bool:
+    """Whether a (non-)joiner shapes the characters it sits between, as the scripts that need
+    one use it: after a virama (Indic scripts), between Arabic letters (Persian writes a
+    non-joiner inside words), inside an emoji sequence."""
+    if character not in (_NON_JOINER, _JOINER):
+        return False
+    if unicodedata.combining(before) == _VIRAMA:
+        return True
+    if character == _NON_JOINER:
+        arabic = unicodedata.bidirectional(after) == "AL"
+        return arabic and unicodedata.bidirectional(before) in ("AL", "NSM")
+    emoji_before = unicodedata.category(before) in ("So", "Sk") or before == "\ufe0f"
+    return emoji_before and unicodedata.category(after) == "So"
+
+
+def describe_character(character: str) -> str:
+    """A character by its code point and name: ``U+202E (RIGHT-TO-LEFT OVERRIDE)``."""
+    name = unicodedata.name(character, "")
+    return f"U+{ord(character):04X}" + (f" ({name})" if name else "")
 
 
 def field_problem(name: str, value: Any) -> str | None:
