@@ -6,7 +6,7 @@ parsing shows as a flat column. A hostile input that the reader refuses stops be
 it is refused; "read" says how much of it was read by then. The normal data of a format is the
 same students (as bench/students.py makes them) in that format.
 
-    uv run --frozen python bench/parsing.py [--sizes 1,4,16,64] [--repeat 1]
+    uv run --frozen python bench/parsing.py [--sizes 1,4,16,64] [--repeat 1] [--shapes key,huge]
 
 With --repeat N each input is parsed N times and the fastest run counts, which steadies the
 figures on a busy machine.
@@ -163,10 +163,15 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1,4,16,64", help="sizes in MiB, comma-separated")
     parser.add_argument("--repeat", type=int, default=1, help="parses of each input; the fastest")
+    parser.add_argument("--shapes", default="", help="only shapes whose name has one of these")
     args = parser.parse_args()
     sizes = [int(s) * MIB for s in args.sizes.split(",")]
+    wanted = [word.lower() for word in args.shapes.split(",") if word]
+    shapes = [s for s in SHAPES if not wanted or any(w in s[0].lower() for w in wanted)]
     normal: dict[tuple[Format, int], Measured] = {}
     for fmt, make in NORMAL.items():
+        if all(shape_fmt != fmt for _, shape_fmt, _ in shapes):
+            continue
         for size in sizes:
             normal[fmt, size] = await parse(make(size), fmt, args.repeat)
     print(f"{'':<38} {'hostile input':<37} | {'normal data, same format':<24}")
@@ -174,7 +179,7 @@ async def main() -> None:
         f"{'shape':<30} {'size':>7} {'seconds':>8} {'s/MiB':>8} {'read':>8} {'outcome':>8}"
         f" | {'seconds':>7} {'s/MiB':>7} {'rows':>9}"
     )
-    for name, fmt, make in SHAPES:
+    for name, fmt, make in shapes:
         for size in sizes:
             data = make(size)
             hostile, usual = await parse(data, fmt, args.repeat), normal[fmt, size]
