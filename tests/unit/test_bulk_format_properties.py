@@ -37,8 +37,9 @@ def read(fmt: Format, data: bytes, cuts: list[int]) -> Any:
     try:
         for piece, final in [*((p, False) for p in pieces), (b"", True)]:
             chunk = parser.feed(piece, final=final)
-            found += [(line, s) for line, s in zip(chunk.lines, chunk.students, strict=True)]
-            found += chunk.failures
+            rows = [*zip(chunk.lines, chunk.students, strict=True)]
+            rows += [(failure.line, failure) for failure in chunk.failures]
+            found += sorted(rows, key=lambda row: row[0] or 0)
             if chunk.error:
                 found.append(chunk.error)
                 break
