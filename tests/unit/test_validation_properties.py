@@ -180,3 +180,18 @@ def test_one_bad_field_in_a_valid_body_is_named(
 def test_arbitrary_bytes_are_refused_with_field_errors_never_a_crash(raw: bytes) -> None:
     result = decode_or_errors(raw, StudentCreate)
     assert isinstance(result, StudentCreate) or result
+
+
+# Latin text, and text of marks and spaces that would show nothing but for a letter or two.
+latin_texts = st.text(st.characters(max_codepoint=0x2030, blacklist_categories=("Cs",))) | st.text(
+    st.sampled_from(" \u00a0\u0300\u0301\u036f\u00ad\u0085\u2028e"), max_size=6
+)
+
+
+@given(latin_texts)
+def test_the_shortcut_for_latin_text_judges_as_the_full_check_does(text: str) -> None:
+    cleaned, problem = rules.clean_text("course", text)
+    if not 1 <= len(cleaned) <= rules.TEXT_MAX:
+        assert problem == rules.MESSAGES["course"]
+    elif not text.isascii():
+        assert problem == rules._unusual_text_problem(text)

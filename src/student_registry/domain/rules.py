@@ -55,6 +55,10 @@ _NON_JOINER, _JOINER = "\u200c", "\u200d"
 _VIRAMA = 9  # the canonical combining class of the viramas of Indic scripts
 # Letters that draw nothing: Hangul fillers; the blank Braille pattern.
 _BLANK_LETTERS = frozenset({"\u115f", "\u1160", "\u3164", "\uffa0", "\u2800"})
+# Most names need no look at each character: Latin letters, marks, quotes and dashes, with no
+# control or formatting character among them (U+00AD, the soft hyphen, is left out).
+_UNUSUAL_CHARACTER = re.compile(r"[^ -~\u00a0-\u00ac\u00ae-\u036f\u1e00-\u1eff\u2010-\u2027]")
+_NOTHING_SHOWN = re.compile(r"[\s\u0300-\u036f]*")
 
 
 class _Today:
@@ -95,14 +99,24 @@ def clean_text(name: str, value: str) -> tuple[str, str | None]:
         return text, MESSAGES[name]
     if value.isascii():
         return text, None  # the type refuses ASCII controls; anything else left shows
+    if not _UNUSUAL_CHARACTER.search(value):
+        # Trimmed, it starts with a character that shows, unless with a combining mark.
+        nothing_shown = "\u0300" <= text[0] <= "\u036f" and _NOTHING_SHOWN.fullmatch(text)
+        return text, NOTHING_VISIBLE if nothing_shown else None
+    return text, _unusual_text_problem(value)
+
+
+def _unusual_text_problem(value: str) -> str | None:
+    """What is wrong with a text, looking at each character: the first hidden one, if any."""
+    shown = False
     for at, character in enumerate(value):
-        if unicodedata.category(character) in _INVISIBLE_CATEGORIES and not (
-            0 < at < len(value) - 1 and _shapes(value[at - 1], character, value[at + 1])
-        ):
-            return text, INVISIBLE_CHARACTER.format(character=describe_character(character))
-    if not any(unicodedata.category(c)[0] in "LNPS" and c not in _BLANK_LETTERS for c in text):
-        return text, NOTHING_VISIBLE
-    return text, None
+        category = unicodedata.category(character)
+        if category in _INVISIBLE_CATEGORIES:
+            if not (0 < at < len(value) - 1 and _shapes(value[at - 1], character, value[at + 1])):
+                return INVISIBLE_CHARACTER.format(character=describe_character(character))
+        elif category[0] in "LNPS" and character not in _BLANK_LETTERS:
+            shown = True
+    return None if shown else NOTHING_VISIBLE
 
 
 def _shapes(before: str, character: str, after: str) -> bool:
