@@ -121,7 +121,7 @@ class PageController(Controller):
         self,
         registry: NamedDependency[Registry],
         q: Annotated[str, QueryParameter(max_length=100)] = "",
-        course: Annotated[str, QueryParameter(max_length=164)] = "",
+        course: Annotated[str, QueryParameter(max_length=rules.TEXT_INPUT_MAX)] = "",
         after: Annotated[str, QueryParameter(max_length=16384)] = "",
         registered: Annotated[str, QueryParameter(max_length=64)] = "",
         deleted: Annotated[str, QueryParameter(max_length=300)] = "",
