@@ -6,10 +6,18 @@ RegistryError
 ├── InvalidCursor           a pagination cursor that this service did not issue
 ├── InvalidImport           a bulk file that cannot be read: its header, encoding or structure
 ├── StudentNotFound         no student with that id
-└── Conflict
-    ├── StudentExists       the id is taken
-    ├── EmailTaken          another student has that email
-    └── StaleRevision       If-Match names a revision that is no longer current
+├── Conflict
+│   ├── StudentExists       the id is taken
+│   ├── EmailTaken          another student has that email
+│   ├── StaleRevision       If-Match names a revision that is no longer current
+│   └── UserExists          a user with that email exists
+├── InvalidAccount          a user or token input breaks the rules (a weak password, ...)
+├── UserNotFound            no user with that email
+├── TokenNotFound           no token with that id (or not one of the caller's)
+├── InvalidCredentials      sign-in refused: "Invalid email or password", whatever the cause
+├── TooManyAttempts         sign-in throttled; carries the seconds to wait
+├── NotAuthenticated        no valid session or token for a route that needs one
+└── Forbidden               the signed-in user's role (or a read-only token) does not allow it
 """
 
 from __future__ import annotations
@@ -85,3 +93,58 @@ class StaleRevision(Conflict):
             f"The student {student_id!r} changed since you read it; fetch it again and retry."
         )
         self.student_id = student_id
+
+
+class UserExists(Conflict):
+    """A user with this email exists."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"A user with the email {email!r} exists.")
+        self.email = email
+
+
+class InvalidAccount(RegistryError):
+    """A user or token input that breaks the rules, with one error per field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.errors = errors
+
+
+class UserNotFound(RegistryError):
+    """No user has this email."""
+
+    def __init__(self, email: str) -> None:
+        super().__init__(f"No user has the email {email!r}.")
+        self.email = email
+
+
+class TokenNotFound(RegistryError):
+    """No token has this id, or it belongs to someone else."""
+
+    def __init__(self, token_id: str) -> None:
+        super().__init__(f"No token has the id {token_id!r}.")
+        self.token_id = token_id
+
+
+class InvalidCredentials(RegistryError):
+    """Sign-in refused. One message for every cause, so it tells an attacker nothing."""
+
+    def __init__(self) -> None:
+        super().__init__("Invalid email or password")
+
+
+class TooManyAttempts(RegistryError):
+    """Too many failed sign-ins: wait this many seconds before the next attempt."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(f"Too many failed sign-ins. Try again in {retry_after} seconds.")
+        self.retry_after = retry_after
+
+
+class NotAuthenticated(RegistryError):
+    """The route needs a signed-in user or a valid token, and the request has neither."""
+
+
+class Forbidden(RegistryError):
+    """The user's role, or a read-only token, does not allow this."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Mapping
+from ipaddress import IPv4Network, IPv6Network, ip_network
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -23,6 +24,12 @@ ENVIRONMENT = {
     "secret_key": "SECRET_KEY",
     "redis_timeout": "REDIS_TIMEOUT",
     "dev_reload": "DEV_RELOAD",
+    "password_min_length": "PASSWORD_MIN_LENGTH",
+    "session_idle_minutes": "SESSION_IDLE_MINUTES",
+    "session_max_hours": "SESSION_MAX_HOURS",
+    "trusted_proxies": "TRUSTED_PROXIES",
+    "admin_email": "ADMIN_EMAIL",
+    "admin_password_file": "ADMIN_PASSWORD_FILE",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -33,6 +40,12 @@ EXPECTED = {
     "secret_key": "at least 16 characters",
     "redis_timeout": "a number of seconds above 0, at most 60",
     "dev_reload": "true or false (1 or 0)",
+    "password_min_length": "a whole number from 8 to 64",
+    "session_idle_minutes": "a whole number of minutes from 1 to 1440",
+    "session_max_hours": "a whole number of hours from 1 to 720",
+    "trusted_proxies": "addresses or networks separated by commas, like 10.0.0.0/8,::1",
+    "admin_email": "an email address",
+    "admin_password_file": "the path of a file holding the password",
 }
 
 
@@ -58,6 +71,15 @@ class Settings(Struct, kw_only=True, frozen=True):
     # For development only: restart the workers when the code changes and read each template
     # again when it changed. Production serves what it loaded at startup.
     dev_reload: bool = False
+    # NIST SP 800-63B: 15 for a password that is the only factor; never below 8.
+    password_min_length: Annotated[int, Meta(ge=8, le=64)] = 15
+    session_idle_minutes: Annotated[int, Meta(ge=1, le=1440)] = 30
+    session_max_hours: Annotated[int, Meta(ge=1, le=720)] = 8
+    # Proxies whose X-Forwarded-Proto and X-Forwarded-For are believed; nobody's by default.
+    trusted_proxies: Annotated[str, Meta(pattern=r"^[0-9A-Fa-f.:/, ]*$")] = ""
+    # The first administrator, created at startup while no user exists (unattended installs).
+    admin_email: Annotated[str, Meta(pattern=r"^$|^[^@\s]+@[^@\s]+$")] = ""
+    admin_password_file: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -69,9 +91,26 @@ class Settings(Struct, kw_only=True, frozen=True):
         raw["log_level"] = str(raw.get("log_level", "INFO")).upper()
         raw.update({k: v for k, v in overrides.items() if v is not None})
         try:
-            return msgspec.convert(raw, cls, strict=False)
+            settings = msgspec.convert(raw, cls, strict=False)
         except msgspec.ValidationError as exc:
             raise SettingsError(_explain(exc, raw)) from None
+        try:
+            settings.proxy_networks  # noqa: B018  (validated here, once, at startup)
+        except ValueError:
+            raise SettingsError(
+                f"TRUSTED_PROXIES={settings.trusted_proxies!r} is invalid: it must be "
+                f"{EXPECTED['trusted_proxies']}."
+            ) from None
+        return settings
+
+    @property
+    def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:
+        """The trusted proxies as networks (a single address is a network of one)."""
+        return tuple(
+            ip_network(part.strip(), strict=False)
+            for part in self.trusted_proxies.split(",")
+            if part.strip()
+        )
 
     def with_secret(self) -> Settings:
         """These settings with a secret key, a random one when none is set."""

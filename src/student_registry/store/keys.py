@@ -64,3 +64,90 @@ def course_counts() -> str:
 def email_index() -> str:
     """Hash lower-cased email -> student id: keeps emails unique."""
     return f"{PREFIX}:idx:email"
+
+
+# Accounts. A user is addressed by the lower-cased email; the fields of a user's hash:
+USER_FIELDS = {
+    "e": "email",  # as typed at creation
+    "r": "role",  # viewer, staff or admin
+    "p": "password_hash",  # Argon2id, PHC string
+    "d": "disabled",  # "1" when disabled, absent otherwise
+    "t": "created_at",  # seconds since the Unix epoch
+}
+
+
+def user_key(email_norm: str) -> str:
+    """Hash of one user's fields (USER_FIELDS)."""
+    return f"{user_key_prefix()}{email_norm}"
+
+
+def user_key_prefix() -> str:
+    """Prefix of every user hash; Lua scripts append a lower-cased email to it."""
+    return f"{PREFIX}:user:"
+
+
+def users_index() -> str:
+    """Set of every user's lower-cased email: the user list, and whether any user exists."""
+    return f"{PREFIX}:users"
+
+
+def user_tokens(email_norm: str) -> str:
+    """Set of the ids of one user's tokens, to end them all at once."""
+    return f"{user_tokens_prefix()}{email_norm}"
+
+
+def user_tokens_prefix() -> str:
+    """Prefix of the per-user token sets; Lua scripts append a lower-cased email."""
+    return f"{PREFIX}:user-tokens:"
+
+
+def user_sessions(email_norm: str) -> str:
+    """Set of the ids of one user's page sessions, to end them all at once; expires with them."""
+    return f"{PREFIX}:user-sessions:{email_norm}"
+
+
+# Fields of a token's hash. The token itself is never stored, only its SHA-256.
+TOKEN_FIELDS = {
+    "i": "id",
+    "o": "owner",  # the owner's lower-cased email
+    "n": "name",
+    "x": "expires_at",  # seconds since the epoch; the key also expires then
+    "r": "read_only",  # "1" when read-only, absent otherwise
+    "t": "created_at",  # seconds since the epoch
+    "u": "last_used_at",  # seconds since the epoch, written at most once a minute
+}
+
+
+def token_key(digest: str) -> str:
+    """Hash of one API token (TOKEN_FIELDS), under the hex SHA-256 of the token."""
+    return f"{token_key_prefix()}{digest}"
+
+
+def token_key_prefix() -> str:
+    """Prefix of every token hash; Lua scripts append a digest to it."""
+    return f"{PREFIX}:token:"
+
+
+def token_ids() -> str:
+    """Hash token id -> digest: revoke or list a token by its id (the secret is not kept)."""
+    return f"{PREFIX}:token-ids"
+
+
+def session_namespace() -> str:
+    """Namespace of the page sessions in Litestar's Redis store: strings ``<ns>:<session id>``."""
+    return f"{PREFIX}:session"
+
+
+def session_key_prefix() -> str:
+    """Prefix of every session's key, as Litestar's Redis store builds it."""
+    return f"{session_namespace()}:"
+
+
+def account_failures(email_norm: str) -> str:
+    """Hash of one account's consecutive failed sign-ins: f count, w retry-not-before (ms)."""
+    return f"{PREFIX}:throttle:account:{email_norm}"
+
+
+def address_failures(address: str) -> str:
+    """Counter of the failed sign-ins from one client address in the current window."""
+    return f"{PREFIX}:throttle:address:{address}"

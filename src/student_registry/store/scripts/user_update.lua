@@ -1,0 +1,29 @@
+-- Changes a user and, when asked, ends every session and token of theirs in the same step.
+-- KEYS: the user's hash, their token ids, their session ids, the token id -> digest hash.
+-- ARGV: token hash prefix, session key prefix, end_access ("1" or "0"), then field/value pairs
+-- to set; a value of '' deletes the field (d: enabled again).
+local USER, TOKENS, SESSIONS, TOKEN_IDS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+if redis.call('EXISTS', USER) == 0 then
+  return 'not_found'
+end
+for i = 4, #ARGV, 2 do
+  if ARGV[i + 1] == '' then
+    redis.call('HDEL', USER, ARGV[i])
+  else
+    redis.call('HSET', USER, ARGV[i], ARGV[i + 1])
+  end
+end
+if ARGV[3] == '1' then
+  for _, token_id in ipairs(redis.call('SMEMBERS', TOKENS)) do
+    local digest = redis.call('HGET', TOKEN_IDS, token_id)
+    if digest then
+      redis.call('DEL', ARGV[1] .. digest)
+      redis.call('HDEL', TOKEN_IDS, token_id)
+    end
+  end
+  for _, session_id in ipairs(redis.call('SMEMBERS', SESSIONS)) do
+    redis.call('DEL', ARGV[2] .. session_id)
+  end
+  redis.call('DEL', TOKENS, SESSIONS)
+end
+return 'ok'
