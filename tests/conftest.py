@@ -11,6 +11,7 @@ from litestar.testing import AsyncTestClient
 
 from student_registry.app import create_app
 from student_registry.settings import Settings
+from tests.accounts import ADMIN_EMAIL, SESSION_COOKIE, Credentials, sign_up
 from tests.redis_server import RedisServer
 
 
@@ -47,9 +48,26 @@ def app(settings: Settings) -> Litestar:
 
 
 @pytest.fixture
-async def client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """An HTTP client talking to the app in-process, lifespan included."""
+async def admin(redis_url: str) -> Credentials:
+    """An administrator of the empty database, with an API token and a page session."""
+    return await sign_up(redis_url, ADMIN_EMAIL, "admin")
+
+
+@pytest.fixture
+async def client(app: Litestar, admin: Credentials) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """An HTTP client talking to the app in-process, lifespan included, as an administrator:
+    its token on the API, its session on the pages."""
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        test_client.headers["Authorization"] = f"Bearer {admin.token}"
+        test_client.cookies.set(SESSION_COOKIE, admin.session_id)
+        yield test_client
+
+
+@pytest.fixture
+async def anonymous_client(app: Litestar) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """An HTTP client with no credentials at all, not following redirects."""
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        test_client.follow_redirects = False
         yield test_client
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 from collections.abc import AsyncIterator
@@ -13,12 +14,13 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar, Request, Router
 from litestar.config.compression import CompressionConfig
 from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
@@ -28,17 +30,28 @@ from litestar.types import ControllerRouterHandler
 from student_registry import __version__
 from student_registry.api import problems
 from student_registry.api.bulk import BulkController
-from student_registry.api.docs import openapi_json
+from student_registry.api.docs import SwaggerPage, openapi_json
 from student_registry.api.health import healthz, readyz
 from student_registry.api.students import SKIP_COMPRESSION, StudentController
+from student_registry.api.tokens import TokenController, me
+from student_registry.api.users import UserController
+from student_registry.domain.accounts import Accounts, UserCreate
 from student_registry.domain.service import Registry
-from student_registry.errors import RegistryError, StoreUnavailable
+from student_registry.errors import InvalidAccount, RegistryError, StoreUnavailable
 from student_registry.logs import access_log, configure_logging
+from student_registry.security.guards import api_guard, page_guard, shown_to
+from student_registry.security.headers import add_security_headers
+from student_registry.security.proxies import forwarded_headers
+from student_registry.security.sessions import STORE_NAME, session_config
 from student_registry.settings import Settings
+from student_registry.store.accounts_store import AccountsStore
 from student_registry.store.redis_store import RedisStore, connect
+from student_registry.store.session_store import SessionStore
 from student_registry.web import errors as web_errors
+from student_registry.web.account_pages import AccountPageController
 from student_registry.web.bulk_pages import BulkPageController
 from student_registry.web.i18n import gettext, translations
+from student_registry.web.login import LoginController
 from student_registry.web.pages import PageController
 
 WEB_DIR = Path(__file__).parent / "web"
@@ -55,6 +68,7 @@ def _template_engine(*, auto_reload: bool) -> JinjaTemplateEngine:
     )
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["translate"] = gettext
+    environment.globals["shown_to"] = shown_to
     return JinjaTemplateEngine.from_environment(environment)
 
 
@@ -80,6 +94,27 @@ def _on_unexpected_error(request: Request[Any, Any, Any], exc: Exception) -> Res
 log = logging.getLogger(__name__)
 
 
+async def create_first_admin(accounts: Accounts, settings: Settings) -> None:
+    """ADMIN_EMAIL with the password in ADMIN_PASSWORD_FILE becomes admin while no user exists.
+
+    Workers starting together race for it; the store creates only the first user.
+    """
+    if not (settings.admin_email and settings.admin_password_file):
+        return
+    try:
+        secret = await asyncio.to_thread(Path(settings.admin_password_file).read_text)
+    except OSError as exc:
+        log.error("ADMIN_PASSWORD_FILE cannot be read (%s); no administrator created.", exc)
+        return
+    password = secret.rstrip("\r\n")
+    data = UserCreate(email=settings.admin_email, password=password, role="admin")
+    try:
+        if await accounts.create_user(data, only_first=True):
+            log.info("Created the first administrator, %s.", settings.admin_email)
+    except InvalidAccount as exc:
+        log.error("The first administrator was not created: %s.", exc)
+
+
 def create_app(settings: Settings | None = None) -> Litestar:
     """Build the web application for these settings (from the environment by default)."""
     settings = (settings or Settings.from_env()).with_secret()
@@ -89,8 +124,14 @@ def create_app(settings: Settings | None = None) -> Litestar:
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         store = RedisStore(connect(settings.redis_url, timeout=settings.redis_timeout))
         registry_holder["registry"] = Registry(store)
+        accounts = Accounts(
+            AccountsStore(store.client), password_min_length=settings.password_min_length
+        )
+        app.state.accounts = accounts
+        app.stores.register(STORE_NAME, SessionStore(store.client), allow_override=True)
         try:
             await store.ping()
+            await create_first_admin(accounts, settings)
         except StoreUnavailable as exc:
             log.warning(
                 "Redis is not reachable at %s (%s). The service runs and answers 503 until it "
@@ -109,24 +150,38 @@ def create_app(settings: Settings | None = None) -> Litestar:
     def provide_registry() -> Registry:
         return registry_holder["registry"]
 
+    def provide_accounts(state: State) -> Accounts:
+        accounts: Accounts = state.accounts
+        return accounts
+
     csrf_config = CSRFConfig(
         secret=settings.secret_key,
         cookie_name="csrftoken",
         header_name="x-csrftoken",
         cookie_samesite="strict",
     )
+    # Pages sign in with a session cookie and carry the CSRF token in their forms.
+    page_middleware = [
+        session_config(idle_minutes=settings.session_idle_minutes).middleware,
+        DefineMiddleware(CSRFMiddleware, config=csrf_config),
+    ]
     handlers: list[ControllerRouterHandler] = [
-        StudentController,
-        BulkController,
         healthz,
         readyz,
         openapi_json,
-        # Forms, and only they, carry the CSRF token; the JSON API takes no cookies.
+        # The JSON API takes a bearer token and no cookie, so it needs no CSRF token.
         Router(
             path="/",
-            route_handlers=[PageController, BulkPageController],
-            middleware=[DefineMiddleware(CSRFMiddleware, config=csrf_config)],
+            route_handlers=[StudentController, BulkController, UserController, TokenController, me],
+            guards=[api_guard],
         ),
+        Router(
+            path="/",
+            route_handlers=[PageController, BulkPageController, AccountPageController],
+            middleware=page_middleware,
+            guards=[page_guard],
+        ),
+        Router(path="/", route_handlers=[LoginController], middleware=page_middleware),
         create_static_files_router(
             path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
         ),
@@ -134,21 +189,37 @@ def create_app(settings: Settings | None = None) -> Litestar:
     return Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
-        dependencies={"registry": Provide(provide_registry, sync_to_thread=False, use_cache=True)},
+        dependencies={
+            "registry": Provide(provide_registry, sync_to_thread=False, use_cache=True),
+            "accounts": Provide(provide_accounts, sync_to_thread=False, use_cache=True),
+        },
         exception_handlers={
             RegistryError: _on_domain_error,
             HTTPException: _on_http_error,
             Exception: _on_unexpected_error,
         },
         template_config=TemplateConfig(instance=_template_engine(auto_reload=settings.dev_reload)),
-        middleware=[access_log],
+        middleware=[forwarded_headers(settings.proxy_networks), access_log],
+        before_send=[add_security_headers],
+        state=State({"session_max_seconds": settings.session_max_hours * 3600}),
         openapi_config=OpenAPIConfig(
             title="Student Registry",
             version=__version__,
             description="Register a school's students: JSON API over the same data as the page.",
             path="/docs",
+            components=Components(
+                security_schemes={
+                    "token": SecurityScheme(
+                        type="http",
+                        scheme="bearer",
+                        description="An API token (srg_...): `student-registry tokens create`, "
+                        "the Tokens page, or POST /api/v1/tokens.",
+                    )
+                }
+            ),
+            security=[{"token": []}],
             render_plugins=[
-                SwaggerRenderPlugin(
+                SwaggerPage(
                     path="/",
                     js_url=f"{SWAGGER}/swagger-ui-bundle.js",
                     css_url=f"{SWAGGER}/swagger-ui.css",

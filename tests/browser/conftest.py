@@ -13,6 +13,7 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright
 
+from tests.accounts import ADMIN_EMAIL, SESSION_COOKIE, Credentials, sign_up
 from tests.redis_server import RedisServer, free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -115,7 +116,13 @@ async def browser(chromium: Path) -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
-async def context(browser: Browser, base_url: str) -> AsyncIterator[BrowserContext]:
+async def browser_admin(base_url: str, redis_url: str) -> Credentials:
+    """An administrator of the server's empty database, with a token and a session."""
+    return await sign_up(redis_url, ADMIN_EMAIL, "admin")
+
+
+@pytest.fixture
+async def anonymous_context(browser: Browser, base_url: str) -> AsyncIterator[BrowserContext]:
     """A fresh browser profile (no cookies) in English, relative URLs against the server."""
     context = await browser.new_context(
         base_url=base_url,
@@ -126,6 +133,17 @@ async def context(browser: Browser, base_url: str) -> AsyncIterator[BrowserConte
     context.set_default_timeout(5000)
     yield context
     await context.close()
+
+
+@pytest.fixture
+async def context(
+    anonymous_context: BrowserContext, base_url: str, browser_admin: Credentials
+) -> BrowserContext:
+    """The fresh profile, signed in as an administrator (its session cookie set)."""
+    await anonymous_context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": browser_admin.session_id, "url": base_url}]
+    )
+    return anonymous_context
 
 
 @pytest.fixture
@@ -148,9 +166,12 @@ async def page(context: BrowserContext, dialogs: list[str]) -> Page:
 
 
 @pytest.fixture
-async def api(base_url: str) -> AsyncIterator[httpx.AsyncClient]:
-    """A JSON client of the same server, to seed and check data beside the browser."""
-    async with httpx.AsyncClient(base_url=base_url, timeout=5, trust_env=False) as client:
+async def api(base_url: str, browser_admin: Credentials) -> AsyncIterator[httpx.AsyncClient]:
+    """A JSON client of the same server, as the administrator, to seed and check data."""
+    headers = {"Authorization": f"Bearer {browser_admin.token}"}
+    async with httpx.AsyncClient(
+        base_url=base_url, timeout=5, trust_env=False, headers=headers
+    ) as client:
         yield client
 
 

@@ -7,6 +7,7 @@ import asyncio
 import httpx
 from playwright.async_api import Page, expect
 
+from tests.accounts import ADMIN_EMAIL, SESSION_COOKIE, sign_up
 from tests.browser.helpers import API, ELOISE, fill_registration, registration_form
 from tests.redis_server import RedisServer
 
@@ -36,6 +37,12 @@ async def test_redis_down_shows_a_friendly_503_page_and_the_page_recovers(
         assert listing.status == 503
     finally:
         await asyncio.to_thread(redis_server.start)
+    # The test Redis keeps nothing across a restart, the session and the token included.
+    admin = await sign_up(redis_server.url, ADMIN_EMAIL, "admin")
+    await page.context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": admin.session_id, "url": base_url}]
+    )
+    api.headers["Authorization"] = f"Bearer {admin.token}"
 
     await page.get_by_role("link", name="Try again").click()
     await expect(page).to_have_url(f"{base_url}/?q=elo")

@@ -11,6 +11,7 @@ from litestar import Litestar
 
 from student_registry.domain.service import Registry
 from student_registry.store.redis_store import RedisStore, connect
+from tests.accounts import Credentials
 
 
 @pytest.fixture
@@ -28,7 +29,7 @@ def registry(store: RedisStore) -> Registry:
 
 
 @pytest.fixture
-async def concurrent_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
+async def concurrent_client(app: Litestar, admin: Credentials) -> AsyncIterator[httpx.AsyncClient]:
     """A client whose requests interleave on the test's event loop.
 
     Litestar's test client runs one request at a time in a portal thread; this one calls the
@@ -49,7 +50,10 @@ async def concurrent_client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
         ready.cancel()
         server.result()
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as client:
+    headers = {"Authorization": f"Bearer {admin.token}"}
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver.local", headers=headers
+    ) as client:
         yield client
     stop.set()
     await server

@@ -13,6 +13,7 @@ from litestar.testing import AsyncTestClient
 from student_registry.app import create_app
 from student_registry.settings import Settings
 from student_registry.store.redis_store import RedisStore
+from tests.accounts import ADMIN_EMAIL, sign_up
 from tests.builders import API, student_body
 from tests.integration.support import assert_indexes_consistent, assert_problem
 from tests.redis_server import RedisServer, free_port
@@ -26,6 +27,13 @@ def assert_unavailable(response: httpx.Response) -> None:
     assert int(response.headers["retry-after"]) > 0
     assert "127.0.0.1" not in response.text
     assert "Error 111" not in response.text
+
+
+async def sign_in_again(client: Client, redis_server: RedisServer) -> None:
+    """A new token for the client: the test Redis keeps no data across a restart, users
+    and tokens included."""
+    admin = await sign_up(redis_server.url, ADMIN_EMAIL, "admin")
+    client.headers["Authorization"] = f"Bearer {admin.token}"
 
 
 @pytest.fixture
@@ -62,6 +70,8 @@ async def test_startup_with_redis_unreachable_succeeds_and_says_how_to_fix_it(
     app = create_app(unreachable_settings)
     with caplog.at_level(logging.WARNING, logger="student_registry.app"):
         async with AsyncTestClient(app=app) as client:
+            # A token cannot be checked without Redis either: 503, not 401.
+            client.headers["Authorization"] = "Bearer srg_" + "x" * 43
             [warning] = [r for r in caplog.records if r.name == "student_registry.app"]
             assert "REDIS_URL" in warning.getMessage()
             assert unreachable_settings.redis_url in warning.getMessage()
@@ -89,6 +99,7 @@ async def test_requests_needing_redis_get_503_while_it_is_stopped_and_work_again
     assert (await client.get("/healthz")).status_code == 200
 
     stopped_redis.start()
+    await sign_in_again(client, stopped_redis)
     assert (await client.get("/readyz")).status_code == 200
     created = await client.post(API, json=student_body(id="after", email="a@b.org"))
     assert created.status_code == 201, created.text
@@ -105,6 +116,7 @@ async def test_redis_can_go_away_and_come_back_more_than_once(
         stopped_redis.stop()
         assert_unavailable(await client.post(API, json=student_body()))
         stopped_redis.start()
+        await sign_in_again(client, stopped_redis)
         response = await client.post(API, json=student_body(id=f"r{round_number}"))
         assert response.status_code == 201
 

@@ -22,9 +22,12 @@ from litestar.status_codes import (
 from student_registry.domain.bulk import ImportReport, export_students, import_students, read_rows
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
 from student_registry.domain.service import Registry
+from student_registry.security.guards import ROLE
 from student_registry.store.redis_store import ConflictMode
 
 MAX_IMPORT_BODY = 512 * 1024 * 1024
+# An export is every student's personal data at once: staff, like changing them.
+EXPORT = {ROLE: "staff"}
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 IMPORT_DESCRIPTION = """\
@@ -135,14 +138,24 @@ class BulkController(Controller):
         status = HTTP_200_OK if report.succeeded else HTTP_207_MULTI_STATUS
         return Response(report, status_code=status)
 
-    @get("/students.csv", media_type=MEDIA_TYPES["csv"], summary="Export students as CSV")
+    @get(
+        "/students.csv",
+        media_type=MEDIA_TYPES["csv"],
+        opt=EXPORT,
+        summary="Export students as CSV",
+    )
     async def export_csv(
         self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
     ) -> Stream:
         """All students (or those of a course or name prefix) as CSV: UTF-8 with BOM, header."""
         return await _export(registry, "csv", course, q)
 
-    @get("/students.ndjson", media_type=MEDIA_TYPES["ndjson"], summary="Export students as NDJSON")
+    @get(
+        "/students.ndjson",
+        media_type=MEDIA_TYPES["ndjson"],
+        opt=EXPORT,
+        summary="Export students as NDJSON",
+    )
     async def export_ndjson(
         self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
     ) -> Stream:

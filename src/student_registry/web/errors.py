@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Request
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
-from litestar.response import Template
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR, HTTP_503_SERVICE_UNAVAILABLE
+from litestar.response import Redirect, Template
+from litestar.status_codes import (
+    HTTP_303_SEE_OTHER,
+    HTTP_403_FORBIDDEN,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_503_SERVICE_UNAVAILABLE,
+)
 
 from student_registry.api.problems import RETRY_AFTER_SECONDS, describe_domain_error
-from student_registry.errors import RegistryError, StoreUnavailable
+from student_registry.errors import Forbidden, NotAuthenticated, RegistryError, StoreUnavailable
 from student_registry.web.i18n import gettext as _
 
 
@@ -34,8 +40,27 @@ def error_page(
     )
 
 
-def domain_error_page(request: Request[Any, Any, Any], exc: RegistryError) -> Template:
-    """A domain error as a page."""
+def sign_in_redirect(request: Request[Any, Any, Any]) -> Redirect:
+    """To the sign-in page, and back here afterwards (a GET's own address, else the list)."""
+    target = request.url.path
+    if request.method == "GET" and request.url.query:
+        target += "?" + request.url.query
+    if request.method != "GET":
+        target = "/"
+    return Redirect(path="/login?" + urlencode({"next": target}), status_code=HTTP_303_SEE_OTHER)
+
+
+def domain_error_page(request: Request[Any, Any, Any], exc: RegistryError) -> Template | Redirect:
+    """A domain error as a page; a page that needs a signed-in user sends to sign in."""
+    if isinstance(exc, NotAuthenticated):
+        return sign_in_redirect(request)
+    if isinstance(exc, Forbidden):
+        return error_page(
+            request,
+            status=HTTP_403_FORBIDDEN,
+            title=_("Not allowed"),
+            detail=_("Your role does not allow this. Ask an administrator if you need it."),
+        )
     if isinstance(exc, StoreUnavailable):
         return error_page(
             request,

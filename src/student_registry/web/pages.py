@@ -31,6 +31,7 @@ from student_registry.errors import (
     StudentExists,
     StudentNotFound,
 )
+from student_registry.security.guards import ROLE, SAME_ORIGIN
 from student_registry.web import forms
 from student_registry.web.i18n import FIELD_LABELS
 from student_registry.web.i18n import gettext as _
@@ -42,6 +43,8 @@ COURSE_SUGGESTIONS = 200
 CURSOR_SEPARATOR = "."
 
 FormData = URLEncodedBody[dict[str, str]]
+# The original app's form: refused when a browser says it comes from another site.
+LEGACY_FORM = {SAME_ORIGIN: True}
 
 
 def _errors_by_field(exc: RegistryError) -> dict[str, str]:
@@ -161,9 +164,10 @@ class PageController(Controller):
         """Register from the page's form, then redirect (Post/Redirect/Get)."""
         return await self._register(registry, forms.form_values(data))
 
-    # The original app's form has no token: this route, and only it, stays open as it was. A
-    # path pattern would also match any address that merely contains the route's name.
-    @post("/handle_data", name="legacy-register", exclude_from_csrf=True)
+    # The original app's form has no token: this route, and only it, skips the token check, and
+    # a browser's word that the post comes from this site (Origin, Sec-Fetch-Site) takes its
+    # place. A path pattern would also match any address that merely contains the route's name.
+    @post("/handle_data", name="legacy-register", exclude_from_csrf=True, opt=LEGACY_FORM)
     async def legacy_register(
         self, registry: NamedDependency[Registry], data: FormData
     ) -> Template | Redirect:
@@ -233,7 +237,7 @@ class PageController(Controller):
             )
         return Redirect(path=f"/students/{student_id}?saved=true", status_code=HTTP_303_SEE_OTHER)
 
-    @get("/students/{student_id:str}/delete", name="confirm-delete")
+    @get("/students/{student_id:str}/delete", name="confirm-delete", opt={ROLE: "staff"})
     async def confirm_delete(
         self, registry: NamedDependency[Registry], student_id: FromPath[str]
     ) -> Template:
