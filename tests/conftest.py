@@ -59,7 +59,7 @@ async def client(app: Litestar, admin: Credentials) -> AsyncIterator[AsyncTestCl
     its token on the API, its session on the pages."""
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
         test_client.headers["Authorization"] = f"Bearer {admin.token}"
-        test_client.cookies.set(SESSION_COOKIE, admin.session_id)
+        test_client.cookies.set(SESSION_COOKIE, admin.session_id, domain="testserver.local")
         yield test_client
 
 
