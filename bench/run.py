@@ -13,7 +13,9 @@ bench/results/latest.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
+import re
 import sys
 import tempfile
 import time
@@ -49,13 +51,18 @@ from harness import (
     write_results,
     wrk,
 )
+from student_registry.domain.accounts import Accounts, TokenCreate, UserCreate
 from student_registry.store import keys
+from student_registry.store.accounts_store import AccountsStore
+from student_registry.store.redis_store import connect
 from students import SEARCH_PREFIXES, students
 
 SEEDED = 1000
 SEED_PREFIX = "seed-"
 WORKERS = os.cpu_count() or 1
 SECRET_KEY = "bench-secret-key-not-for-production"
+BENCH_EMAIL = "bench@example.org"
+BENCH_PASSWORD = "bench pass phrase, not for production"
 # Cores that other programs may keep busy before a measurement is flagged as disturbed.
 BUSY_MACHINE = 0.1
 
@@ -185,9 +192,50 @@ class Measurement:
         }
 
 
-def seed(base_url: str) -> None:
-    """Register the students that get, list and search read, through the API."""
+def sign_in(base_url: str, redis_url: str) -> dict[str, str]:
+    """A staff user of the emptied Redis, its API token and a signed-in page session.
+
+    The scenarios run authenticated, as clients do: wrk's scripts read the token and the
+    session cookie from BENCH_TOKEN and BENCH_COOKIE (bench/wrk/common.lua).
+    """
+
+    async def create() -> str:
+        client = connect(redis_url)
+        try:
+            accounts = Accounts(AccountsStore(client))
+            await accounts.create_user(
+                UserCreate(email=BENCH_EMAIL, password=BENCH_PASSWORD, role="staff")
+            )
+            return (await accounts.create_token(BENCH_EMAIL, TokenCreate(name="bench"))).token
+        finally:
+            await client.aclose()
+
+    token = asyncio.run(create())
     with httpx.Client(base_url=base_url, timeout=10) as client:
+        page = client.get("/login")
+        found = re.search(r'name="_csrf_token" value="([^"]+)"', page.text)
+        if found is None:
+            raise BenchError(f"no sign-in form at /login: {page.status_code}")
+        form = {"email": BENCH_EMAIL, "password": BENCH_PASSWORD, "_csrf_token": found.group(1)}
+        signed_in = client.post("/login", data=form)
+        session = signed_in.cookies.get("sr_session")
+        if signed_in.status_code != 303 or not session:
+            raise BenchError(f"signing in failed: {signed_in.status_code} {signed_in.text}")
+    os.environ["BENCH_TOKEN"] = token
+    os.environ["BENCH_COOKIE"] = f"sr_session={session}"
+    return {"Authorization": f"Bearer {token}", "Cookie": f"sr_session={session}"}
+
+
+def no_credentials() -> dict[str, str]:
+    """No token or cookie for wrk's scripts (a system without accounts)."""
+    os.environ.pop("BENCH_TOKEN", None)
+    os.environ.pop("BENCH_COOKIE", None)
+    return {}
+
+
+def seed(base_url: str, headers: dict[str, str]) -> None:
+    """Register the students that get, list and search read, through the API."""
+    with httpx.Client(base_url=base_url, timeout=10, headers=headers) as client:
         for student in students(SEEDED, id_prefix=SEED_PREFIX):
             body = {key: value for key, value in student.items() if value}
             response = client.post("/api/v1/students", json=body)
@@ -195,7 +243,7 @@ def seed(base_url: str) -> None:
                 raise BenchError(f"seeding failed: {response.status_code} {response.text}")
 
 
-def serves_form(base_url: str) -> bool:
+def serves_form(base_url: str, headers: dict[str, str]) -> bool:
     """Whether a server registers through the original app's form at /handle_data."""
     form = {
         "Id": f"probe-{uuid.uuid4().hex[:8]}",
@@ -204,7 +252,7 @@ def serves_form(base_url: str) -> bool:
         "Date of Birth": "2008-12-10",
         "Course": "3eB",
     }
-    response = httpx.post(f"{base_url}/handle_data", data=form, timeout=10)
+    response = httpx.post(f"{base_url}/handle_data", data=form, timeout=10, headers=headers)
     return response.status_code < 400
 
 
@@ -241,12 +289,14 @@ def measure_system(
         wait_http(procs, proc, system.key, base_url + system.ready_path)
         for key in system.scenarios:
             scenario = SCENARIOS[key]
-            if system.key == "service" and key == "register_form" and not serves_form(base_url):
+            flush(client)
+            # Users, tokens and sessions live in the emptied Redis too: sign in again.
+            headers = sign_in(base_url, redis_url) if system.key == "service" else no_credentials()
+            if key == "register_form" and not serves_form(base_url, headers):
                 print(f"   {scenario.label}: /handle_data not served, skipped", flush=True)
                 continue
-            flush(client)
             if system.seeded:
-                seed(base_url)
+                seed(base_url, headers)
             if warmup:
                 wrk(
                     scenario.script,

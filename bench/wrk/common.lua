@@ -17,6 +17,20 @@ common.courses = { "3eA", "3eB", "2nde-1", "2nde-2", "1re-S1", "1re-S2", "Term-S
 
 local threads = 0
 
+-- The service's credentials, from bench/run.py: an API token and a signed-in session cookie.
+-- Every request carries them (the original app ignores them).
+local token, cookie = os.getenv("BENCH_TOKEN") or "", os.getenv("BENCH_COOKIE") or ""
+if token ~= "" then wrk.headers["Authorization"] = "Bearer " .. token end
+if cookie ~= "" then wrk.headers["Cookie"] = cookie end
+
+-- These headers and the credentials, for a request that gives headers of its own.
+function common.headers(extra)
+  local headers = {}
+  for name, value in pairs(wrk.headers) do headers[name] = value end
+  for name, value in pairs(extra) do headers[name] = value end
+  return headers
+end
+
 -- Runs once per thread in the main state: numbers the threads 1, 2, ... (`thread_number`).
 function common.setup(thread)
   threads = threads + 1

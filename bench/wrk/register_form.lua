@@ -6,7 +6,7 @@ setup = common.setup
 done = common.done
 
 local run, n = "run", 0
-local headers = { ["Content-Type"] = "application/x-www-form-urlencoded" }
+local headers = common.headers({ ["Content-Type"] = "application/x-www-form-urlencoded" })
 local esc = common.form_escape
 
 function init(args)

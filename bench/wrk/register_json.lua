@@ -6,7 +6,7 @@ setup = common.setup
 done = common.done
 
 local run, n = "run", 0
-local headers = { ["Content-Type"] = "application/json" }
+local headers = common.headers({ ["Content-Type"] = "application/json" })
 
 function init(args)
   run = args[1] or run
