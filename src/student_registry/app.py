@@ -99,7 +99,7 @@ async def create_first_admin(accounts: Accounts, settings: Settings) -> None:
 
     Workers starting together race for it; the store creates only the first user.
     """
-    if not (settings.admin_email and settings.admin_password_file):
+    if not (settings.admin_email and settings.admin_password_file) or await accounts.has_users():
         return
     try:
         secret = await asyncio.to_thread(Path(settings.admin_password_file).read_text)

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 from playwright.async_api import Browser, Page, expect
 
+from tests.accounts import SESSION_COOKIE, Credentials
 from tests.browser.helpers import API, ELOISE, seed_student, table_ids
 
 PEOPLE = [
@@ -63,10 +64,13 @@ async def test_course_filter_alone_lists_that_course_alphabetically(
 
 
 async def test_the_course_filter_suggests_courses_and_takes_a_typed_one_without_javascript(
-    browser: Browser, base_url: str, api: httpx.AsyncClient
+    browser: Browser, base_url: str, api: httpx.AsyncClient, browser_admin: Credentials
 ) -> None:
     await seed_people(api)
     context = await browser.new_context(base_url=base_url, java_script_enabled=False)
+    await context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": browser_admin.session_id, "url": base_url}]
+    )
     page = await context.new_page()
     await page.goto("/")
     suggested = page.locator("#course-suggestions option")

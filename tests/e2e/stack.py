@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import time
@@ -15,8 +16,10 @@ from typing import Any
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
-PROJECT = "student-registry-e2e"
-BASE_URL = "http://127.0.0.1:5000"
+PROJECT = os.environ.get("E2E_PROJECT") or "student-registry-e2e"
+BASE_URL = f"http://127.0.0.1:{os.environ.get('API_PORT') or 5000}"
+ADMIN_EMAIL = "e2e-admin@example.org"
+ADMIN_PASSWORD = "the stack's administrator pass phrase"
 
 
 def unavailable_reason() -> str | None:
@@ -44,8 +47,9 @@ def wait_until(condition: Callable[[], bool], *, what: str, timeout: float = 60)
 class Stack:
     """One Compose project of the repository's compose.yaml."""
 
-    def __init__(self, project: str = PROJECT) -> None:
+    def __init__(self, project: str = PROJECT, *, env: dict[str, str] | None = None) -> None:
         self.project = project
+        self.env = {**os.environ, **(env or {})}
 
     def compose(self, *args: str, timeout: float = 900) -> str:
         """Run `docker compose` on this project; its output, or AssertionError with it."""
@@ -54,7 +58,7 @@ class Stack:
             "--file", str(ROOT / "compose.yaml"), "--project-name", self.project, *args,
         ]  # fmt: skip
         result = subprocess.run(
-            command, capture_output=True, text=True, timeout=timeout, check=False
+            command, capture_output=True, text=True, timeout=timeout, check=False, env=self.env
         )
         if result.returncode != 0:
             raise AssertionError(
@@ -77,7 +81,7 @@ class Stack:
             ["docker", "compose", "--project-directory", str(ROOT), "--file",
              str(ROOT / "compose.yaml"), "--project-name", self.project,
              "exec", "--no-TTY", service, *command],
-            capture_output=True, text=True, timeout=60, check=False,
+            capture_output=True, text=True, timeout=60, check=False, env=self.env,
         )  # fmt: skip
 
     def inspect(self, service: str) -> dict[str, Any]:
@@ -94,6 +98,23 @@ class Stack:
         """The container's health status: starting, healthy or unhealthy."""
         state = self.inspect(service)["State"]
         return str(state.get("Health", {}).get("Status", state["Status"]))
+
+
+def sign_in(stack: Stack, http: httpx.Client) -> None:
+    """Sign the client in as the stack's first administrator (made from the Compose secret):
+    an API token from the command line in the container, a page session from the form."""
+    token = stack.exec("api", "student-registry", "tokens", "create", ADMIN_EMAIL, "--name", "e2e")
+    assert token.returncode == 0, token.stderr
+    http.headers["Authorization"] = f"Bearer {token.stdout.strip()}"
+    form = http.get("/login")
+    found = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
+    assert found, form.text
+    signed_in = http.post(
+        "/login",
+        data={"email": ADMIN_EMAIL, "password": ADMIN_PASSWORD, "_csrf_token": found.group(1)},
+    )
+    assert signed_in.status_code == 303, signed_in.text
+    assert "sr_session" in http.cookies
 
 
 def status_of(http: httpx.Client, path: str) -> int | None:

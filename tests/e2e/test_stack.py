@@ -13,9 +13,11 @@ import httpx
 import pytest
 
 from tests.e2e.stack import (
+    BASE_URL,
     Stack,
     register_through_api,
     register_through_form,
+    sign_in,
     status_of,
     stored,
     unavailable_reason,
@@ -48,6 +50,15 @@ def test_api_has_no_capabilities(stack: Stack) -> None:
 def test_registers_through_the_json_api(http: httpx.Client) -> None:
     student = register_through_api(http)
     assert stored(http, student) is not None
+
+
+def test_the_api_needs_a_token_and_the_pages_a_session(stack: Stack) -> None:
+    with httpx.Client(base_url=BASE_URL, timeout=10, trust_env=False) as anonymous:
+        assert anonymous.get("/api/v1/students").status_code == 401
+        page = anonymous.get("/")
+        assert page.status_code == 303
+        assert page.headers["location"] == "/login?next=%2F"
+        assert "content-security-policy" in page.headers
 
 
 def test_registers_through_the_legacy_form(http: httpx.Client) -> None:
@@ -109,6 +120,7 @@ def test_students_survive_down_and_up(stack: Stack, http: httpx.Client) -> None:
     students = [register_through_api(http), register_through_form(http)]
     stack.down()
     stack.up()
+    sign_in(stack, http)
     assert all(stored(http, student) is not None for student in students)
 
 
@@ -116,4 +128,6 @@ def test_down_with_volumes_deletes_the_students(stack: Stack, http: httpx.Client
     students = [register_through_api(http), register_through_form(http)]
     stack.down("--volumes")
     stack.up()
+    # Users went with the volume too: the secret makes the administrator again at startup.
+    sign_in(stack, http)
     assert all(stored(http, student) is None for student in students)

@@ -213,3 +213,13 @@ async def test_until_a_user_exists_the_sign_in_page_names_the_command_and_serves
     )
     assert '<input id="password"' not in response.text
     assert (await anonymous_client.get("/")).status_code == 303
+
+
+async def test_the_api_takes_no_session_cookie_and_pages_take_no_token(
+    anonymous_client: Client, admin: Credentials
+) -> None:
+    anonymous_client.cookies.set(SESSION_COOKIE, admin.session_id, domain="testserver.local")
+    assert_problem(await anonymous_client.get(API), 401)
+    anonymous_client.cookies.clear()
+    bearer = {"Authorization": f"Bearer {admin.token}"}
+    assert (await anonymous_client.get("/", headers=bearer)).status_code == 303
