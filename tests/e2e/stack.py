@@ -106,6 +106,8 @@ def sign_in(stack: Stack, http: httpx.Client) -> None:
     token = stack.exec("api", "student-registry", "tokens", "create", ADMIN_EMAIL, "--name", "e2e")
     assert token.returncode == 0, token.stderr
     http.headers["Authorization"] = f"Bearer {token.stdout.strip()}"
+    # A restarted stack without SECRET_KEY signs forms with a new key: start from no cookie.
+    http.cookies.clear()
     form = http.get("/login")
     found = re.search(r'name="_csrf_token" value="([^"]+)"', form.text)
     assert found, form.text
