@@ -39,6 +39,7 @@ from student_registry.domain.accounts import Accounts, UserCreate
 from student_registry.domain.service import Registry
 from student_registry.errors import InvalidAccount, RegistryError, StoreUnavailable
 from student_registry.logs import access_log, configure_logging
+from student_registry.methods import answer_head_and_allow
 from student_registry.security.guards import api_guard, page_guard, shown_to
 from student_registry.security.headers import add_security_headers
 from student_registry.security.proxies import forwarded_headers
@@ -186,7 +187,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             path="/static", directories=[WEB_DIR / "static"], include_in_schema=False
         ),
     ]
-    return Litestar(
+    app = Litestar(
         route_handlers=handlers,
         lifespan=[lifespan],
         dependencies={
@@ -234,6 +235,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         logging_config=None,
         debug=False,
     )
+    return answer_head_and_allow(app)
 
 
 def create_served_app() -> Litestar:

@@ -12,6 +12,8 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from student_registry.methods import request_method
+
 ACCESS = logging.getLogger("student_registry.access")
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 
@@ -71,7 +73,7 @@ def access_log(app: ASGIApp) -> ASGIApp:
         if scope["type"] != ScopeType.HTTP or not ACCESS.isEnabledFor(logging.INFO):
             await app(scope, receive, send)
             return
-        method, path = scope["method"], scope["path"]
+        method, path = request_method(scope), scope["path"]
         start = time.perf_counter()
         status = 500
 

@@ -21,12 +21,16 @@ from student_registry.web.i18n import gettext as _
 
 
 def error_page(
-    request: Request[Any, Any, Any], *, status: int, title: str, detail: str
+    request: Request[Any, Any, Any],
+    *,
+    status: int,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     """The error page with a status code."""
-    headers = (
-        {"Retry-After": RETRY_AFTER_SECONDS} if status == HTTP_503_SERVICE_UNAVAILABLE else None
-    )
+    if status == HTTP_503_SERVICE_UNAVAILABLE:
+        headers = {**(headers or {}), "Retry-After": RETRY_AFTER_SECONDS}
     return Template(
         template_name="error.html",
         status_code=status,
@@ -85,7 +89,10 @@ def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Temp
         return error_page(request, status=exc.status_code, title=_("Form expired"), detail=detail)
     title = _("Page not found") if exc.status_code == 404 else str(exc.detail)
     detail = _("There is nothing at this address.") if exc.status_code == 404 else str(exc.detail)
-    return error_page(request, status=exc.status_code, title=title, detail=detail)
+    # The framework's headers stay: a 405's Allow (RFC 9110 §15.5.6), a 503's Retry-After.
+    return error_page(
+        request, status=exc.status_code, title=title, detail=detail, headers=exc.headers
+    )
 
 
 def unexpected_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
