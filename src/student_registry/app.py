@@ -29,7 +29,7 @@ from litestar.types import ControllerRouterHandler
 
 from student_registry import __version__
 from student_registry.api import problems
-from student_registry.api.bulk import BulkController
+from student_registry.api.bulk import IMPORT_LIMIT, BulkController
 from student_registry.api.docs import SwaggerPage, openapi_json
 from student_registry.api.health import healthz, readyz
 from student_registry.api.students import SKIP_COMPRESSION, StudentController
@@ -50,7 +50,7 @@ from student_registry.store.redis_store import RedisStore, connect
 from student_registry.store.session_store import SessionStore
 from student_registry.web import errors as web_errors
 from student_registry.web.account_pages import AccountPageController
-from student_registry.web.bulk_pages import BulkPageController
+from student_registry.web.bulk_pages import FORM_OVERHEAD, BulkPageController
 from student_registry.web.i18n import gettext, translations
 from student_registry.web.login import LoginController
 from student_registry.web.pages import PageController
@@ -166,6 +166,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         session_config(idle_minutes=settings.session_idle_minutes).middleware,
         DefineMiddleware(CSRFMiddleware, config=csrf_config),
     ]
+    import_limit = {IMPORT_LIMIT: settings.import_max_bytes}
     handlers: list[ControllerRouterHandler] = [
         healthz,
         readyz,
@@ -173,12 +174,33 @@ def create_app(settings: Settings | None = None) -> Litestar:
         # The JSON API takes a bearer token and no cookie, so it needs no CSRF token.
         Router(
             path="/",
-            route_handlers=[StudentController, BulkController, UserController, TokenController, me],
+            route_handlers=[
+                StudentController,
+                Router(
+                    path="/",
+                    route_handlers=[BulkController],
+                    request_max_body_size=settings.import_max_bytes,
+                    opt=import_limit,
+                ),
+                UserController,
+                TokenController,
+                me,
+            ],
             guards=[api_guard],
         ),
         Router(
             path="/",
-            route_handlers=[PageController, BulkPageController, AccountPageController],
+            route_handlers=[
+                PageController,
+                Router(
+                    path="/",
+                    route_handlers=[BulkPageController],
+                    # A file of the limit, with the form's other fields around it.
+                    request_max_body_size=settings.import_max_bytes + FORM_OVERHEAD,
+                    opt=import_limit,
+                ),
+                AccountPageController,
+            ],
             middleware=page_middleware,
             guards=[page_guard],
         ),

@@ -208,6 +208,8 @@ def import_file(
     Prints a summary and each failed row's line and problem. Exit code 0 when every row went
     in, 1 when a row failed or Redis is unreachable, 2 when the file cannot be read.
 
+    Files of any size: IMPORT_MAX_BYTES limits only uploads through the API and the page.
+
     Examples:
 
       [bold]student-registry import students.csv[/]

@@ -30,6 +30,7 @@ ENVIRONMENT = {
     "trusted_proxies": "TRUSTED_PROXIES",
     "admin_email": "ADMIN_EMAIL",
     "admin_password_file": "ADMIN_PASSWORD_FILE",
+    "import_max_bytes": "IMPORT_MAX_BYTES",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -46,6 +47,7 @@ EXPECTED = {
     "trusted_proxies": "addresses or networks separated by commas, like 10.0.0.0/8,::1",
     "admin_email": "an email address",
     "admin_password_file": "the path of a file holding the password",
+    "import_max_bytes": "a whole number of bytes, at least 1, like 50000000 for 50 MB",
 }
 
 
@@ -80,6 +82,8 @@ class Settings(Struct, kw_only=True, frozen=True):
     # The first administrator, created at startup while no user exists (unattended installs).
     admin_email: Annotated[str, Meta(pattern=r"^$|^[^@\s]+@[^@\s]+$")] = ""
     admin_password_file: str = ""
+    # The largest file an import through the API or the page takes; the CLI reads any size.
+    import_max_bytes: Annotated[int, Meta(ge=1)] = 50_000_000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -117,6 +121,13 @@ class Settings(Struct, kw_only=True, frozen=True):
         if self.secret_key:
             return self
         return msgspec.structs.replace(self, secret_key=secrets.token_urlsafe(32))
+
+
+def readable_size(size: int) -> str:
+    """A number of bytes as a person reads it: 50 MB, 1.5 MB, 2,048 bytes."""
+    if size >= 1_000_000:
+        return f"{size / 1_000_000:,.1f}".removesuffix(".0") + " MB"
+    return f"{size:,} bytes"
 
 
 def _explain(exc: msgspec.ValidationError, raw: Mapping[str, object]) -> str:

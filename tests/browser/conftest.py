@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
@@ -14,7 +10,8 @@ import pytest
 from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright
 
 from tests.accounts import ADMIN_EMAIL, SESSION_COOKIE, Credentials, sign_up
-from tests.redis_server import RedisServer, free_port
+from tests.live_server import LiveServer
+from tests.redis_server import RedisServer
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -23,67 +20,15 @@ SECRET_KEY = "browser-tier-secret-key-0123456789"
 SAVED_SCREENSHOTS = pytest.StashKey[list[Path]]()
 
 
-class LiveServer:
-    """`student-registry serve` running in a process of its own."""
-
-    def __init__(self, *, redis_url: str, log_path: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = log_path
-        self.process: subprocess.Popen[bytes] | None = None
-        self.redis_url = redis_url
-
-    def start(self) -> None:
-        """Start serving and wait until /healthz answers."""
-        env = {
-            **os.environ,
-            "REDIS_URL": self.redis_url,
-            "SECRET_KEY": SECRET_KEY,
-            "REDIS_TIMEOUT": "1",
-            "LOG_LEVEL": "WARNING",
-        }
-        command = [sys.executable, "-m", "student_registry", "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
-        deadline = time.monotonic() + 20
-        with httpx.Client(base_url=self.url, timeout=1, trust_env=False) as client:
-            while True:
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        return
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.stop()
-                    raise RuntimeError(f"the server did not start:\n{self.log_tail()}")
-                time.sleep(0.1)
-
-    def stop(self) -> None:
-        """Stop the server and its worker."""
-        if self.process is None:
-            return
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-        self.process = None
-
-    def log_tail(self, lines: int = 40) -> str:
-        """The end of the server's log."""
-        text = self.log_path.read_text(errors="replace")
-        return "\n".join(text.splitlines()[-lines:])
-
-
 @pytest.fixture(scope="session")
 def live_server(
     redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
     """The service as production runs it, on a free port, using the test Redis."""
     server = LiveServer(
-        redis_url=redis_server.url, log_path=tmp_path_factory.mktemp("server") / "server.log"
+        redis_url=redis_server.url,
+        log_path=tmp_path_factory.mktemp("server") / "server.log",
+        env={"SECRET_KEY": SECRET_KEY},
     )
     server.start()
     yield server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from student_registry.settings import Settings, SettingsError
+from student_registry.settings import Settings, SettingsError, readable_size
 
 
 def test_defaults_apply_when_the_environment_is_empty() -> None:
@@ -13,6 +13,7 @@ def test_defaults_apply_when_the_environment_is_empty() -> None:
     assert settings.port == 5000
     assert settings.log_level == "INFO"
     assert settings.workers >= 1
+    assert settings.import_max_bytes == 50_000_000
 
 
 def test_every_variable_is_read() -> None:
@@ -26,6 +27,7 @@ def test_every_variable_is_read() -> None:
             "SECRET_KEY": "s" * 32,
             "REDIS_TIMEOUT": "0.5",
             "DEV_RELOAD": "true",
+            "IMPORT_MAX_BYTES": "1000000",
         }
     )
     assert settings == Settings(
@@ -37,6 +39,7 @@ def test_every_variable_is_read() -> None:
         secret_key="s" * 32,
         redis_timeout=0.5,
         dev_reload=True,
+        import_max_bytes=1_000_000,
     )
 
 
@@ -69,6 +72,8 @@ def test_tls_and_socket_urls_are_accepted(url: str) -> None:
         ("REDIS_TIMEOUT", "0"),
         ("SECRET_KEY", "short"),
         ("DEV_RELOAD", "sometimes"),
+        ("IMPORT_MAX_BYTES", "0"),
+        ("IMPORT_MAX_BYTES", "50MB"),
     ],
 )
 def test_bad_value_is_refused_naming_the_variable_and_what_it_must_be(
@@ -111,3 +116,11 @@ def test_reloading_is_off_unless_asked_for() -> None:
     assert Settings.from_env({}).dev_reload is False
     assert Settings.from_env({"DEV_RELOAD": "0"}).dev_reload is False
     assert Settings.from_env({"DEV_RELOAD": "1"}).dev_reload is True
+
+
+@pytest.mark.parametrize(
+    ("size", "said"),
+    [(50_000_000, "50 MB"), (1_500_000, "1.5 MB"), (100_000, "100,000 bytes")],
+)
+def test_sizes_read_as_a_person_says_them(size: int, said: str) -> None:
+    assert readable_size(size) == said

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
 from litestar.params import QueryParameter
@@ -23,9 +24,11 @@ from student_registry.domain.bulk import ImportReport, export_students, import_s
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
 from student_registry.domain.service import Registry
 from student_registry.security.guards import ROLE
+from student_registry.settings import readable_size
 from student_registry.store.redis_store import ConflictMode
 
-MAX_IMPORT_BODY = 512 * 1024 * 1024
+# The option, set by the app from IMPORT_MAX_BYTES, that holds the largest file an upload takes.
+IMPORT_LIMIT = "import_max_bytes"
 # An export is every student's personal data at once: staff, like changing them.
 EXPORT = {ROLE: "staff"}
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
@@ -51,6 +54,12 @@ file broke off part way: the body then lists each failed row with its line and i
 (`failures`, the first 1,000), and `error` says where reading stopped (a row longer than 64 KiB
 stops it too: no student's row is that long). A file that cannot be read from its start (no
 header, not JSON, empty) is a **400** problem; nothing is written.
+
+A body larger than the service's `IMPORT_MAX_BYTES` (50 MB unless set otherwise) is a **413**
+problem, answered as soon as the limit is passed, without reading the rest. With a
+`Content-Length` above the limit nothing is read or written; a body sent without one is
+counted as it arrives and stopped where it passes the limit: the rows before it may have been
+imported, unless `atomic` or `dry_run` is set. The command line imports larger files.
 """
 
 
@@ -65,6 +74,20 @@ class ImportOperation(Operation):
             description="The students: CSV with a header row, NDJSON, or a JSON array.",
             content={"text/csv": text, "application/x-ndjson": text, "application/json": text},
         )
+
+
+def import_limit(request: Request[Any, Any, Any]) -> int:
+    """The largest body the route of this request takes, from IMPORT_MAX_BYTES."""
+    return int(request.route_handler.opt[IMPORT_LIMIT])
+
+
+def too_large(limit: int) -> str:
+    """Why an import was refused for its size, and what to do instead."""
+    return (
+        f"The file is larger than {readable_size(limit)}, the most an upload takes "
+        "(IMPORT_MAX_BYTES). Split it, or import it with the command line: "
+        "student-registry import reads files of any size."
+    )
 
 
 def _filename(fmt: Format, course: str | None) -> str:
@@ -96,7 +119,6 @@ class BulkController(Controller):
     @post(
         "/students/import",
         status_code=HTTP_200_OK,
-        request_max_body_size=MAX_IMPORT_BODY,
         operation_class=ImportOperation,
         description=IMPORT_DESCRIPTION,
         responses={
@@ -128,13 +150,18 @@ class BulkController(Controller):
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
                 detail="Send text/csv, application/x-ndjson or application/json.",
             )
-        report = await import_students(
-            registry,
-            read_rows(request.stream(), fmt),
-            on_conflict=on_conflict,
-            dry_run=dry_run,
-            atomic=atomic,
-        )
+        try:
+            report = await import_students(
+                registry,
+                read_rows(request.stream(), fmt),
+                on_conflict=on_conflict,
+                dry_run=dry_run,
+                atomic=atomic,
+            )
+        except RequestEntityTooLarge:
+            # Raised by the body's stream before its first byte (Content-Length too large) or
+            # at the chunk that passes the limit; the rest is never read.
+            raise RequestEntityTooLarge(detail=too_large(import_limit(request))) from None
         status = HTTP_200_OK if report.succeeded else HTTP_207_MULTI_STATUS
         return Response(report, status_code=status)
 

@@ -4,25 +4,35 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.params import MultipartBody, QueryParameter
 from litestar.response import Stream, Template
-from litestar.status_codes import HTTP_200_OK, HTTP_207_MULTI_STATUS, HTTP_400_BAD_REQUEST
+from litestar.status_codes import (
+    HTTP_200_OK,
+    HTTP_207_MULTI_STATUS,
+    HTTP_400_BAD_REQUEST,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+)
 
+from student_registry.api.bulk import import_limit
 from student_registry.domain.bulk import export_students, import_students, read_rows
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, guess_format
 from student_registry.domain.service import Registry
 from student_registry.errors import InvalidImport
 from student_registry.security.guards import ROLE
+from student_registry.settings import readable_size
+from student_registry.web.i18n import gettext as _
 
 STAFF = {ROLE: "staff"}
 Course = Annotated[str | None, QueryParameter(max_length=164)]
 NamePrefix = Annotated[str, QueryParameter(max_length=100)]
-MAX_UPLOAD = 64 * 1024 * 1024
+# What a multipart form adds around the file: its boundaries, headers and other fields.
+FORM_OVERHEAD = 64 * 1024
 CHUNK = 64 * 1024
 SHOWN_FAILURES = 100
 
@@ -51,6 +61,26 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
         yield chunk
 
 
+def _form(request: Request[Any, Any, Any], **context: Any) -> dict[str, Any]:
+    return {"report": None, "error": "", "limit": readable_size(import_limit(request)), **context}
+
+
+def _file_too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Template:
+    """The form again, saying the file passed the limit (the rest of it was never read)."""
+    return Template(
+        template_name="import.html",
+        status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        context=_form(
+            request,
+            error=_(
+                "The file is larger than {limit}, the most this page takes. Split it into "
+                "smaller files, or have it imported with the command line (student-registry "
+                "import), which takes files of any size."
+            ).format(limit=readable_size(import_limit(request))),
+        ),
+    )
+
+
 class BulkPageController(Controller):
     """Import from the page; exports are plain links to the API's streamed downloads."""
 
@@ -71,13 +101,21 @@ class BulkPageController(Controller):
         return await _export(registry, "ndjson", course, q)
 
     @get("/import", name="import-form", opt=STAFF)
-    async def import_form(self) -> Template:
+    async def import_form(self, request: Request[Any, Any, Any]) -> Template:
         """The import form."""
-        return Template(template_name="import.html", context={"report": None, "error": ""})
+        return Template(template_name="import.html", context=_form(request))
 
-    @post("/import", name="import", request_max_body_size=MAX_UPLOAD, opt=STAFF)
+    @post(
+        "/import",
+        name="import",
+        opt=STAFF,
+        exception_handlers={RequestEntityTooLarge: _file_too_large},
+    )
     async def import_file(
-        self, registry: NamedDependency[Registry], data: MultipartBody[ImportForm]
+        self,
+        request: Request[Any, Any, Any],
+        registry: NamedDependency[Registry],
+        data: MultipartBody[ImportForm],
     ) -> Template:
         """Import the uploaded file and show what happened to each row."""
         head = await data.file.read(CHUNK)
@@ -94,17 +132,17 @@ class BulkPageController(Controller):
             return Template(
                 template_name="import.html",
                 status_code=HTTP_400_BAD_REQUEST,
-                context={"report": None, "error": str(exc)},
+                context=_form(request, error=str(exc)),
             )
         finally:
             await data.file.close()
         return Template(
             template_name="import.html",
             status_code=HTTP_200_OK if report.succeeded else HTTP_207_MULTI_STATUS,
-            context={
-                "report": report,
-                "failures": report.failures[:SHOWN_FAILURES],
-                "filename": data.file.filename,
-                "error": "",
-            },
+            context=_form(
+                request,
+                report=report,
+                failures=report.failures[:SHOWN_FAILURES],
+                filename=data.file.filename,
+            ),
         )
