@@ -30,7 +30,7 @@ from litestar.types import ControllerRouterHandler
 from student_registry import __version__
 from student_registry.api import problems
 from student_registry.api.bulk import IMPORT_LIMIT, BulkController
-from student_registry.api.docs import SwaggerPage, openapi_json
+from student_registry.api.docs import ClosedModels, SwaggerPage, openapi_json
 from student_registry.api.health import healthz, readyz
 from student_registry.api.students import SKIP_COMPRESSION, StudentController
 from student_registry.api.tokens import TokenController, me
@@ -225,6 +225,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
         middleware=[forwarded_headers(settings.proxy_networks), access_log],
         before_send=[add_security_headers],
         state=State({"session_max_seconds": settings.session_max_hours * 3600}),
+        plugins=[ClosedModels()],
         openapi_config=OpenAPIConfig(
             title="Student Registry",
             version=__version__,

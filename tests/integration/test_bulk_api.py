@@ -107,7 +107,7 @@ async def test_csv_export_is_a_spreadsheet_friendly_download(
     await client.post(API, json=student_body(id="2", course="3eA", first_name="Zoé"))
     response = await client.get(f"{API}.csv", params={"course": "3e B"})
     assert response.status_code == 200
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     assert response.headers["content-disposition"] == 'attachment; filename="students-3e-B.csv"'
     assert (
         response.content

@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+
+from student_registry.app import create_app
+from student_registry.settings import Settings
 
 Client = AsyncTestClient[Litestar]
 
@@ -51,6 +57,9 @@ async def test_openapi_documents_every_error_as_a_problem_document(client: Clien
         ("/api/v1/students/{student_id}", "patch"): {"404", "409", "412", "415", "422", "503"},
         ("/api/v1/students/{student_id}", "delete"): {"404", "412", "503"},
         ("/readyz", "get"): {"503"},
+        ("/api/v1/students/import", "post"): {"400", "413", "415", "422", "503"},
+        ("/api/v1/students.csv", "get"): {"400", "422", "503"},
+        ("/api/v1/students.ndjson", "get"): {"400", "422", "503"},
     }
     for (path, method), statuses in expected.items():
         responses = document["paths"][path][method]["responses"]
@@ -60,3 +69,40 @@ async def test_openapi_documents_every_error_as_a_problem_document(client: Clien
                 assert list(response["content"]) == ["application/problem+json"], (path, status)
     problem = document["components"]["schemas"]["Problem"]
     assert set(problem["required"]) == {"type", "title", "status", "detail"}
+
+
+def document() -> dict[str, Any]:
+    """The OpenAPI document, built without a running app."""
+    schema: dict[str, Any] = create_app(Settings()).openapi_schema.to_schema()
+    return schema
+
+
+DOCUMENT = document()
+
+
+@pytest.mark.parametrize("model", ["StudentCreate", "StudentPatch"])
+def test_input_models_state_that_unknown_fields_are_refused(model: str) -> None:
+    assert DOCUMENT["components"]["schemas"][model]["additionalProperties"] is False
+
+
+def test_the_cursor_is_described_as_opaque_with_its_400() -> None:
+    operation = DOCUMENT["paths"]["/api/v1/students"]["get"]
+    [cursor] = [p for p in operation["parameters"] if p["name"] == "cursor"]
+    assert "Opaque" in cursor["description"]
+    assert "400" in cursor["description"]
+    assert "400" in operation["responses"]
+
+
+def test_if_match_says_how_tags_are_compared() -> None:
+    for method in ("patch", "delete"):
+        operation = DOCUMENT["paths"]["/api/v1/students/{student_id}"][method]
+        [if_match] = [p for p in operation["parameters"] if p["name"] == "If-Match"]
+        assert "compared strongly" in if_match["description"]
+        assert "412" in operation["responses"]
+
+
+def test_the_import_documents_each_body_type() -> None:
+    content = DOCUMENT["paths"]["/api/v1/students/import"]["post"]["requestBody"]["content"]
+    assert content["text/csv"]["schema"]["type"] == "string"
+    assert content["application/x-ndjson"]["schema"]["type"] == "string"
+    assert content["application/json"]["schema"]["type"] == "array"

@@ -20,6 +20,7 @@ from litestar.status_codes import (
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
 )
 
+from student_registry.api.problems import problem_responses
 from student_registry.domain.bulk import ImportReport, export_students, import_students, read_rows
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
 from student_registry.domain.service import Registry
@@ -69,10 +70,14 @@ class ImportOperation(Operation):
 
     def __post_init__(self) -> None:
         text = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+        # Any array: an item that is not a valid student is a failed row of the report.
+        rows = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.ARRAY, items=Schema(), description="One item a row.")
+        )
         self.request_body = RequestBody(
             required=True,
             description="The students: CSV with a header row, NDJSON, or a JSON array.",
-            content={"text/csv": text, "application/x-ndjson": text, "application/json": text},
+            content={"text/csv": text, "application/x-ndjson": text, "application/json": rows},
         )
 
 
@@ -104,6 +109,9 @@ async def _export(registry: Registry, fmt: Format, course: str | None, q: str) -
     )
 
 
+EXPORT_PROBLEMS = problem_responses(
+    400, 422, 503, when={400: "The request is malformed.", 422: "`q` is longer than 100."}
+)
 Course = Annotated[str | None, QueryParameter(description="Only this course, exactly.")]
 NamePrefix = Annotated[
     str, QueryParameter(max_length=100, description="Start of the first or last name.")
@@ -123,8 +131,24 @@ class BulkController(Controller):
         description=IMPORT_DESCRIPTION,
         responses={
             HTTP_207_MULTI_STATUS: ResponseSpec(
-                ImportReport, description="Some rows failed: each is listed with its problems."
-            )
+                ImportReport,
+                description="Some rows failed: each is listed with its problems.",
+                generate_examples=False,
+            ),
+            **problem_responses(
+                400,
+                413,
+                415,
+                422,
+                503,
+                when={
+                    400: "The file cannot be read from its start (no header, not JSON, empty); "
+                    "nothing is written.",
+                    413: "The body is larger than the service's IMPORT_MAX_BYTES.",
+                    415: "The body is not text/csv, application/x-ndjson or application/json.",
+                    422: "A query parameter is invalid; `errors` names it.",
+                },
+            ),
         },
         summary="Import students from CSV, NDJSON or JSON",
     )
@@ -170,6 +194,7 @@ class BulkController(Controller):
         media_type=MEDIA_TYPES["csv"],
         opt=EXPORT,
         summary="Export students as CSV",
+        responses=EXPORT_PROBLEMS,
     )
     async def export_csv(
         self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
@@ -182,6 +207,7 @@ class BulkController(Controller):
         media_type=MEDIA_TYPES["ndjson"],
         opt=EXPORT,
         summary="Export students as NDJSON",
+        responses=EXPORT_PROBLEMS,
     )
     async def export_ndjson(
         self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""

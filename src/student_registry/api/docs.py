@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import msgspec
 from litestar import MediaType, Request, Response, get
 from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.plugins import OpenAPISchemaPlugin
+from litestar.typing import FieldDefinition
+
+if TYPE_CHECKING:
+    from litestar._openapi.schema_generation import SchemaCreator
+    from litestar.openapi.spec import Schema
 
 SWAGGER_INIT = "/static/swagger-init.js"
 
@@ -43,3 +50,27 @@ class SwaggerPage(SwaggerRenderPlugin):
 </body>
 </html>
 """.encode()
+
+
+class ClosedModels(OpenAPISchemaPlugin):
+    """A model that refuses unknown fields says so in its schema: additionalProperties false."""
+
+    def is_plugin_supported_field(self, field_definition: FieldDefinition) -> bool:
+        """Structs declared with forbid_unknown_fields."""
+        if field_definition.is_union or not field_definition.is_subclass_of(msgspec.Struct):
+            return False
+        info = msgspec.inspect.type_info(field_definition.type_)
+        return isinstance(info, msgspec.inspect.StructType) and info.forbid_unknown_fields
+
+    def to_openapi_schema(
+        self, field_definition: FieldDefinition, schema_creator: SchemaCreator
+    ) -> Schema:
+        """The schema Litestar makes for the struct, closed to other properties."""
+        struct_plugin = next(
+            plugin
+            for plugin in schema_creator.plugins
+            if plugin is not self and schema_creator.plugin_supports_field(plugin, field_definition)
+        )
+        schema = struct_plugin.to_openapi_schema(field_definition, schema_creator)
+        schema.additional_properties = False
+        return schema

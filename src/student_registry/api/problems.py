@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import Any
 
@@ -83,7 +84,7 @@ _WHEN = {
     403: "The token's owner does not have the role this needs, or the token is read-only.",
     404: "No student has this id.",
     409: "The id or the email is taken; the stored student is unchanged.",
-    412: "If-Match names a revision that is no longer current.",
+    412: "If-Match names no current revision of the student (a stale, weak or malformed tag).",
     413: "The body is too large.",
     415: "The body is not JSON.",
     422: "Some fields are invalid; `errors` lists each with its path and a message.",
@@ -91,13 +92,16 @@ _WHEN = {
 }
 
 
-def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """The OpenAPI description of a route's problem responses."""
+def problem_responses(
+    *statuses: int, when: Mapping[int, str] | None = None
+) -> dict[int, ResponseSpec]:
+    """The OpenAPI description of a route's problem responses; `when` words some for it."""
+    said = {**_WHEN, **(when or {})}
     return {
         status: ResponseSpec(
             data_container=Problem,
             media_type=PROBLEM_JSON,
-            description=_WHEN[status],
+            description=said[status],
             generate_examples=False,
         )
         for status in statuses

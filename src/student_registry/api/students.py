@@ -25,6 +25,19 @@ ETAG_HEADER = ResponseHeader(
 )
 
 
+CURSOR = (
+    "Opaque: the `next_cursor` of the previous page, passed back unchanged. Its content is the "
+    "service's own and may change between versions; a cursor the service did not issue is a "
+    "400 problem (`invalid-cursor`)."
+)
+IF_MATCH = (
+    "Apply only if the student is still at this revision: the ETag a read returned, or `*` for "
+    "any current revision (RFC 9110 13.1.1). Tags are compared strongly: a weak tag (`W/...`), "
+    "an empty or a malformed one never matches. When none matches, the answer is 412 and "
+    "nothing changes."
+)
+
+
 def etag(revision: str) -> str:
     """The ETag of a revision."""
     return f'"{revision}"'
@@ -76,9 +89,7 @@ class StudentController(Controller):
         self,
         registry: NamedDependency[Registry],
         limit: Annotated[int, QueryParameter(ge=1, le=500, description="Page size.")] = 50,
-        cursor: Annotated[
-            str | None, QueryParameter(description="next_cursor of the previous page.")
-        ] = None,
+        cursor: Annotated[str | None, QueryParameter(description=CURSOR)] = None,
         course: Annotated[
             str | None, QueryParameter(description="Only this course, exactly.")
         ] = None,
@@ -118,7 +129,7 @@ class StudentController(Controller):
         data: JSONBody[StudentPatch],
         registry: NamedDependency[Registry],
         if_match: Annotated[
-            str | None, HeaderParameter(name="If-Match", description="Apply only to this ETag.")
+            str | None, HeaderParameter(name="If-Match", description=IF_MATCH)
         ] = None,
     ) -> Response[Student]:
         """Change some fields. 412 when If-Match names an older revision."""
@@ -137,7 +148,7 @@ class StudentController(Controller):
         student_id: FromPath[str],
         registry: NamedDependency[Registry],
         if_match: Annotated[
-            str | None, HeaderParameter(name="If-Match", description="Apply only to this ETag.")
+            str | None, HeaderParameter(name="If-Match", description=IF_MATCH)
         ] = None,
     ) -> None:
         """Remove a student. 412 when If-Match names an older revision."""

@@ -31,7 +31,8 @@ from student_registry.errors import FieldError, InvalidImport, InvalidStudent
 Format = Literal["csv", "ndjson", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "ndjson", "json")
 MEDIA_TYPES: dict[Format, str] = {
-    "csv": "text/csv; charset=utf-8",
+    # Litestar adds the charset to every text/ type.
+    "csv": "text/csv",
     "ndjson": "application/x-ndjson",
     "json": "application/json",
 }
