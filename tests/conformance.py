@@ -59,7 +59,8 @@ def _schemathesis(
     command += ["--checks", "all", "--no-color", "--generation-database", "none"]
     for header in headers:
         command += ["--header", header]
-    # The hooks module is imported from the repository's root; nothing is written there.
+    # Run from the repository's root, which holds the hooks module: failures are kept in its
+    # .schemathesis/ for `st replay`.
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     # Output goes straight to the terminal: Schemathesis prints each failure and its summary.
     return subprocess.run([*command, *extra], cwd=ROOT, env=env, check=False)
