@@ -64,18 +64,16 @@ def answer_head_and_allow(app: Litestar) -> Litestar:
         if head:
             fields["method"] = "GET"
             fields[HEAD_AS_GET] = True
-        body_sent = False
 
         async def send_without_body(message: Message) -> None:
-            nonlocal body_sent
             if message["type"] == "http.response.start":
                 template = scope.get("path_template")  # set once routing found the path
                 message = _completed_allow(message, allowed.get(template) if template else None)
             elif head and message["type"] == "http.response.body":
-                # The GET handler runs to its end; only the first body message goes out, empty.
-                if body_sent:
+                # The GET handler runs to its end, so that a streamed (and compressed) body is
+                # finished and closed as usual; only its end goes out, empty.
+                if message.get("more_body", False):
                     return
-                body_sent = True
                 message = {"type": "http.response.body", "body": b"", "more_body": False}
             await send(message)
 
