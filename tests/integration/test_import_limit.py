@@ -14,6 +14,7 @@ from litestar.testing import AsyncTestClient
 
 from student_registry.app import create_app
 from student_registry.settings import Settings
+from tests.accounts import SESSION_COOKIE, Credentials
 from tests.builders import API
 from tests.live_server import LiveServer
 from tests.redis_server import RedisServer
@@ -32,10 +33,12 @@ def rows(count: int, *, start: int = 0) -> bytes:
 
 
 @pytest.fixture
-async def client(settings: Settings) -> AsyncIterator[Client]:
-    """The app with a small import limit."""
+async def client(settings: Settings, admin: Credentials) -> AsyncIterator[Client]:
+    """The app with a small import limit, and an administrator's token and session."""
     app = create_app(msgspec.structs.replace(settings, import_max_bytes=LIMIT))
     async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        test_client.headers["Authorization"] = f"Bearer {admin.token}"
+        test_client.cookies.set(SESSION_COOKIE, admin.session_id, domain="testserver.local")
         yield test_client
 
 
@@ -135,32 +138,38 @@ def body_chunks() -> Iterator[bytes]:
         yield rows(1000, start=n * 1000)
 
 
+def api(server: LiveServer, admin: Credentials) -> httpx.Client:
+    """A client of the live server with the administrator's token."""
+    token = {"Authorization": f"Bearer {admin.token}"}
+    return httpx.Client(base_url=server.url, headers=token, trust_env=False)
+
+
 def test_a_body_announced_larger_than_the_limit_is_refused_before_it_is_sent(
-    limited_server: LiveServer, redis_url: str
+    limited_server: LiveServer, admin: Credentials
 ) -> None:
     total = sum(len(chunk) for chunk in body_chunks())
     head = (
         f"POST {IMPORT} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
-        f"Content-Length: {total}\r\n\r\n"
+        f"Authorization: Bearer {admin.token}\r\nContent-Length: {total}\r\n\r\n"
     ).encode()
     answer, sent = send_until_answered(limited_server.port, head, body_chunks())
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert b"application/problem+json" in answer
     assert sent < total
-    with httpx.Client(base_url=limited_server.url, trust_env=False) as client:
+    with api(limited_server, admin) as client:
         assert client.get(API).json()["total"] == 0
 
 
 def test_a_chunked_body_is_refused_where_it_passes_the_limit(
-    limited_server: LiveServer, redis_url: str
+    limited_server: LiveServer, admin: Credentials
 ) -> None:
     total = sum(len(chunk) for chunk in chunked(body_chunks()))
     head = (
         f"POST {IMPORT}?atomic=true HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/csv\r\n"
-        "Transfer-Encoding: chunked\r\n\r\n"
+        f"Authorization: Bearer {admin.token}\r\nTransfer-Encoding: chunked\r\n\r\n"
     ).encode()
     answer, sent = send_until_answered(limited_server.port, head, chunked(body_chunks()))
     assert answer.startswith(b"HTTP/1.1 413 "), answer[:200]
     assert sent < total
-    with httpx.Client(base_url=limited_server.url, trust_env=False) as client:
+    with api(limited_server, admin) as client:
         assert client.get(API).json()["total"] == 0  # all or nothing: nothing
