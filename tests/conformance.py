@@ -62,6 +62,9 @@ def _schemathesis(
 ) -> subprocess.CompletedProcess[bytes]:
     command = [str(SCHEMATHESIS), "--config-file", str(CONFIG), "run", f"{url}/openapi.json"]
     command += ["--checks", "all", "--no-color", "--generation-database", "none"]
+    # The students' operations. The accounts' (users, tokens) are not covered yet: run against
+    # the one administrator's token, they revoke or demote it half way through the run.
+    command += ["--include-path-regex", "^/api/v1/students"]
     for header in headers:
         command += ["--header", header]
     # Run from the repository's root, which holds the hooks module: failures are kept in its

@@ -110,7 +110,7 @@ async def _export(registry: Registry, fmt: Format, course: str | None, q: str) -
 
 
 EXPORT_PROBLEMS = problem_responses(
-    400, 422, 503, when={400: "The request is malformed.", 422: "`q` is longer than 100."}
+    401, 403, 400, 422, 503, when={400: "The request is malformed.", 422: "`q` is longer than 100."}
 )
 Course = Annotated[str | None, QueryParameter(description="Only this course, exactly.")]
 NamePrefix = Annotated[
@@ -136,6 +136,8 @@ class BulkController(Controller):
                 generate_examples=False,
             ),
             **problem_responses(
+                401,
+                403,
                 400,
                 413,
                 415,

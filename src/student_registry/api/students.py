@@ -68,7 +68,7 @@ class StudentController(Controller):
             ),
         ],
         summary="Register a student",
-        responses=problem_responses(400, 409, 413, 415, 422, 503),
+        responses=problem_responses(401, 403, 400, 409, 413, 415, 422, 503),
     )
     async def register_student(
         self, data: JSONBody[StudentCreate], registry: NamedDependency[Registry]
@@ -84,7 +84,7 @@ class StudentController(Controller):
             },
         )
 
-    @get(summary="List students", responses=problem_responses(400, 422, 503))
+    @get(summary="List students", responses=problem_responses(401, 403, 400, 422, 503))
     async def list_students(
         self,
         registry: NamedDependency[Registry],
@@ -105,7 +105,7 @@ class StudentController(Controller):
         opt=ONE_STUDENT,
         response_headers=[ETAG_HEADER],
         summary="Get a student",
-        responses=problem_responses(400, 404, 503),
+        responses=problem_responses(401, 403, 400, 404, 503),
     )
     async def get_student(
         self, student_id: FromPath[str], registry: NamedDependency[Registry]
@@ -121,7 +121,7 @@ class StudentController(Controller):
         request_max_body_size=MAX_JSON_BODY,
         response_headers=[ETAG_HEADER],
         summary="Change a student",
-        responses=problem_responses(400, 404, 409, 412, 413, 415, 422, 503),
+        responses=problem_responses(401, 403, 400, 404, 409, 412, 413, 415, 422, 503),
     )
     async def update_student(
         self,
@@ -141,7 +141,7 @@ class StudentController(Controller):
         opt=ONE_STUDENT,
         status_code=HTTP_204_NO_CONTENT,
         summary="Remove a student",
-        responses=problem_responses(400, 404, 412, 503),
+        responses=problem_responses(401, 403, 400, 404, 412, 503),
     )
     async def delete_student(
         self,

@@ -10,6 +10,18 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 
 from student_registry.domain import rules
 
+# The document states the limit on the text as stored: 100 characters, which is what a client
+# types. The model takes more code points, so that decomposed (NFD) input composes to 100.
+# Its pattern leaves out the characters the rules refuse anywhere (controls, formatting, line
+# breaks); the Unicode categories they are named by cannot be said in a pattern.
+TEXT_SCHEMA = {
+    "extra": {
+        "max_length": rules.TEXT_MAX,
+        "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f\\xad\\u0600-\\u0605\\u061c\\u06dd\\u070f"
+        "\\u0890\\u0891\\u08e2\\u180e\\u200b-\\u200f\\u2028-\\u202e\\u2060-\\u2064"
+        "\\u2066-\\u206f\\ufeff\\ufff9-\\ufffb]+$",
+    }
+}
 StudentId = Annotated[
     str,
     Meta(
@@ -25,6 +37,7 @@ Name = Annotated[
     Meta(
         min_length=1,
         max_length=rules.TEXT_INPUT_MAX,
+        extra_json_schema=TEXT_SCHEMA,
         pattern=rules.TEXT_PATTERN,
         description=(
             "1-100 characters once trimmed, stored composed (NFC); any letters, apostrophes, "
@@ -38,6 +51,7 @@ Course = Annotated[
     Meta(
         min_length=1,
         max_length=rules.TEXT_INPUT_MAX,
+        extra_json_schema=TEXT_SCHEMA,
         pattern=rules.TEXT_PATTERN,
         description=(
             "The class or course, 1-100 characters once trimmed, stored composed (NFC); "
