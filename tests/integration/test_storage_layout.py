@@ -8,6 +8,7 @@ import pytest
 
 from student_registry.domain import service
 from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.preconditions import exact_revision
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
 from student_registry.errors import StaleRevision
@@ -80,7 +81,9 @@ async def test_changes_in_the_same_microsecond_still_get_new_revisions(
     monkeypatch.setattr(service, "utc_now", lambda: frozen)
     created = await registry.register_student(parse(student_body(id="s1"), StudentCreate))
     first = await registry.update_student("s1", StudentPatch(course="4e"), if_match=None)
-    second = await registry.update_student("s1", StudentPatch(course="5e"), if_match=first.revision)
+    second = await registry.update_student(
+        "s1", StudentPatch(course="5e"), if_match=exact_revision(first.revision)
+    )
 
     assert len({created.revision, first.revision, second.revision}) == 3
     assert created.student.updated_at < first.student.updated_at < second.student.updated_at
@@ -96,7 +99,9 @@ async def test_a_hash_written_with_a_revision_counter_keeps_its_etag_until_chang
     assert (await registry.get_student("s1")).revision == "7"
 
     with pytest.raises(StaleRevision):
-        await registry.update_student("s1", StudentPatch(course="4e"), if_match="8")
-    changed = await registry.update_student("s1", StudentPatch(course="4e"), if_match="7")
+        await registry.update_student("s1", StudentPatch(course="4e"), if_match=exact_revision("8"))
+    changed = await registry.update_student(
+        "s1", StudentPatch(course="4e"), if_match=exact_revision("7")
+    )
     assert "v" not in await stored_fields(store, "s1")
     assert (await registry.get_student("s1")).revision == changed.revision != "7"

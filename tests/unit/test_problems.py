@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from student_registry.api.problems import describe_domain_error
-from student_registry.api.students import etag, parse_if_match
+from student_registry.api.students import etag
+from student_registry.domain.preconditions import exact_revision, parse_if_match
 from student_registry.errors import (
     EmailTaken,
     FieldError,
@@ -48,13 +49,45 @@ def test_stale_revision_is_412_although_it_is_a_conflict() -> None:
 
 
 @pytest.mark.parametrize(
-    ("header", "revision"),
-    [(None, None), ("*", None), (' "7" ', "7"), ('W/"7"', "7"), ("7", "7")],
+    ("header", "accepted", "refused"),
+    [
+        ('"7"', ["7"], ["8", ""]),
+        (' "7" ', ["7"], ["8"]),
+        ('"7", "8"', ["7", "8"], ["9"]),
+        ('"7",,"8"', ["7", "8"], ["9"]),
+        ('"a,b"', ["a,b"], ["a", "b"]),
+        ("*", ["7", "anything"], []),
+        ('W/"7"', [], ["7"]),
+        ('W/"7", "8"', ["8"], ["7"]),
+        ('""', [], ["", '""']),
+        ("7", [], ["7"]),
+        ('"7" "8"', [], ["7", "8"]),
+        ('"7', [], ["7"]),
+        ("", [], ["", "7"]),
+        ('*, "7"', [], ["7"]),
+    ],
 )
-def test_if_match_names_a_revision_or_none(header: str | None, revision: str | None) -> None:
-    assert parse_if_match(header) == revision
+def test_if_match_compares_strongly_as_rfc_9110_says(
+    header: str, accepted: list[str], refused: list[str]
+) -> None:
+    precondition = parse_if_match(header)
+    assert precondition is not None
+    assert all(precondition.accepts(revision) for revision in accepted)
+    assert not any(precondition.accepts(revision) for revision in refused)
+
+
+def test_no_if_match_header_sets_no_precondition() -> None:
+    assert parse_if_match(None) is None
+
+
+def test_a_form_revision_matches_only_itself_and_an_empty_one_nothing() -> None:
+    assert exact_revision("7").accepts("7")
+    assert not exact_revision("7").accepts("8")
+    assert not exact_revision("").accepts("")
 
 
 def test_etag_is_the_quoted_revision_and_reads_back() -> None:
     assert etag("42") == '"42"'
-    assert parse_if_match(etag("42")) == "42"
+    precondition = parse_if_match(etag("42"))
+    assert precondition is not None
+    assert precondition.accepts("42")

@@ -13,6 +13,7 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from student_registry.api.guards import require_json
 from student_registry.api.problems import problem_responses
 from student_registry.domain.models import Student, StudentCreate, StudentPage, StudentPatch
+from student_registry.domain.preconditions import parse_if_match
 from student_registry.domain.service import Registry
 
 MAX_JSON_BODY = 64 * 1024
@@ -20,6 +21,10 @@ MAX_JSON_BODY = 64 * 1024
 SKIP_COMPRESSION = "skip_compression"
 # One student's JSON is far below the size worth compressing.
 ONE_STUDENT = {SKIP_COMPRESSION: True}
+IF_MATCH = (
+    "Apply only if the student's ETag is one of these, compared strongly (RFC 9110): a weak"
+    ' W/"…" ETag never matches; * matches any.'
+)
 ETAG_HEADER = ResponseHeader(
     name="ETag", description="The student's revision.", documentation_only=True
 )
@@ -41,13 +46,6 @@ IF_MATCH = (
 def etag(revision: str) -> str:
     """The ETag of a revision."""
     return f'"{revision}"'
-
-
-def parse_if_match(header: str | None) -> str | None:
-    """The revision an If-Match header names; None for absent or ``*``."""
-    if header is None or header.strip() == "*":
-        return None
-    return header.strip().removeprefix("W/").strip('"')
 
 
 class StudentController(Controller):

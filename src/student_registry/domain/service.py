@@ -21,6 +21,7 @@ from student_registry.domain.models import (
     StudentPatch,
     student_from_hash,
 )
+from student_registry.domain.preconditions import Precondition
 from student_registry.domain.text import compose, fold, make_sort_key
 from student_registry.errors import (
     Conflict,
@@ -34,8 +35,8 @@ from student_registry.store.redis_store import RedisStore, StudentRow, student_i
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 GENERATED_ID_LENGTH = 10
 MAX_ATTEMPTS = 5
-# A change without If-Match reads, merges and writes if nobody wrote in between, else reads
-# again: every lost round means another write succeeded, so a busy student still converges.
+# A change reads, merges and writes if nobody wrote in between, else reads again: every lost
+# round means another write succeeded, so a busy student still converges.
 UPDATE_ATTEMPTS = 50
 
 
@@ -63,6 +64,16 @@ def decode_cursor(cursor: str) -> str:
     if sort_key.count("\0") != 2:
         raise InvalidCursor("The cursor is not valid; start again without it.")
     return sort_key
+
+
+async def _back_off(attempt: int) -> None:
+    """Spread the retries of writers that collided so they stop colliding."""
+    await asyncio.sleep(secrets.randbelow(1000) * attempt / 1_000_000)
+
+
+def _too_busy(student_id: str) -> Conflict:
+    # Each lost round meant another write succeeded; without a precondition this is no 412.
+    return Conflict(f"The student {student_id!r} is changing too often; try again.")
 
 
 def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
@@ -153,35 +164,50 @@ class Registry:
         return StudentPage(items=items, next_cursor=next_cursor, total=total)
 
     async def update_student(
-        self, student_id: str, patch: StudentPatch, *, if_match: str | None = None
+        self, student_id: str, patch: StudentPatch, *, if_match: Precondition | None = None
     ) -> StoredStudent:
         """Apply a partial change. Raises StudentNotFound, StaleRevision or EmailTaken."""
         changes = {
             f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET
         }
         for attempt in range(UPDATE_ATTEMPTS):
-            current = await self.get_student(student_id)
-            if if_match is not None and if_match != current.revision:
-                raise StaleRevision(student_id)
+            current = await self._current(student_id, if_match)
             merged = msgspec.structs.replace(current.student, **changes)
             try:
                 revision, updated_at = await self.store.replace(
                     to_row(merged, student_id), now=utc_now(), expected_revision=current.revision
                 )
             except StaleRevision:
-                if if_match is not None:
-                    raise
-                # Spread the retries of writers that collided so they stop colliding.
-                await asyncio.sleep(secrets.randbelow(1000) * attempt / 1_000_000)
+                await _back_off(attempt)
                 continue
             merged.updated_at = updated_at
             return StoredStudent(student=merged, revision=revision)
-        # Without If-Match the client set no precondition, so this is no 412.
-        raise Conflict(f"The student {student_id!r} is changing too often; try again.")
+        raise _too_busy(student_id)
 
-    async def delete_student(self, student_id: str, *, if_match: str | None = None) -> None:
+    async def delete_student(
+        self, student_id: str, *, if_match: Precondition | None = None
+    ) -> None:
         """Remove a student. Raises StudentNotFound or StaleRevision."""
-        await self.store.delete(student_id, expected_revision=if_match or "")
+        for attempt in range(UPDATE_ATTEMPTS):
+            current = await self._current(student_id, if_match)
+            try:
+                await self.store.delete(student_id, expected_revision=current.revision)
+            except StaleRevision:
+                await _back_off(attempt)
+                continue
+            return
+        raise _too_busy(student_id)
+
+    async def _current(self, student_id: str, if_match: Precondition | None) -> StoredStudent:
+        """The student a write starts from, if the precondition accepts its revision.
+
+        The write then applies only to that revision: when another write came in between, the
+        caller reads again, and the precondition is checked against the newer revision.
+        """
+        current = await self.get_student(student_id)
+        if if_match is not None and not if_match.accepts(current.revision):
+            raise StaleRevision(student_id)
+        return current
 
     async def export_students(self, *, course: str | None = None) -> AsyncIterator[Student]:
         """Every student in order, streamed."""

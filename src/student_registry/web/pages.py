@@ -20,6 +20,7 @@ from litestar.status_codes import (
 
 from student_registry.domain import rules
 from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.preconditions import exact_revision
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
 from student_registry.errors import (
@@ -201,7 +202,7 @@ class PageController(Controller):
     ) -> Template | Redirect:
         """Save the edit form; a change made meanwhile by someone else is not overwritten."""
         values = {**forms.form_values(data), "id": student_id}
-        revision = str(data.get("revision", "")) or None
+        revision = exact_revision(str(data.get("revision", "")))
         try:
             full = parse(forms.to_raw(values), StudentCreate)
             patch = StudentPatch(
@@ -253,7 +254,8 @@ class PageController(Controller):
         self, registry: NamedDependency[Registry], student_id: FromPath[str], data: FormData
     ) -> Redirect:
         """Delete after confirmation, then go back to the list."""
-        await registry.delete_student(student_id, if_match=str(data.get("revision", "")) or None)
+        revision = exact_revision(str(data.get("revision", "")))
+        await registry.delete_student(student_id, if_match=revision)
         return Redirect(
             path="/?" + urlencode({"deleted": student_id}), status_code=HTTP_303_SEE_OTHER
         )
