@@ -54,7 +54,7 @@ from harness import (
 from student_registry.domain.accounts import Accounts, TokenCreate, UserCreate
 from student_registry.store import keys
 from student_registry.store.accounts_store import AccountsStore
-from student_registry.store.redis_store import connect
+from student_registry.store.client import connect
 from students import SEARCH_PREFIXES, students
 
 SEEDED = 1000

@@ -15,7 +15,7 @@ import msgspec
 from student_registry.domain.accounts import Accounts, Role, TokenCreate
 from student_registry.domain.passwords import hasher
 from student_registry.store.accounts_store import AccountsStore
-from student_registry.store.redis_store import connect
+from student_registry.store.client import connect
 from student_registry.store.session_store import SessionStore
 
 PASSWORD = "correct horse battery staple"

@@ -46,7 +46,8 @@ from student_registry.security.proxies import forwarded_headers
 from student_registry.security.sessions import STORE_NAME, session_config
 from student_registry.settings import Settings
 from student_registry.store.accounts_store import AccountsStore
-from student_registry.store.redis_store import RedisStore, connect
+from student_registry.store.client import connect
+from student_registry.store.redis_store import RedisStore
 from student_registry.store.session_store import SessionStore
 from student_registry.web import errors as web_errors
 from student_registry.web.account_pages import AccountPageController

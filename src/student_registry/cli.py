@@ -155,7 +155,8 @@ BULK_TIMEOUT = 60.0
 
 
 def _open_store(redis_url: str | None, *, timeout: float | None = None) -> RedisStore:
-    from student_registry.store.redis_store import RedisStore, connect
+    from student_registry.store.client import connect
+    from student_registry.store.redis_store import RedisStore
 
     settings = load_settings(redis_url=redis_url)
     return RedisStore(connect(settings.redis_url, timeout=timeout or settings.redis_timeout))
@@ -363,7 +364,8 @@ def migrate_legacy(
     from student_registry.cli_output import ImportProgress, print_import_report
     from student_registry.domain.legacy import migrate_legacy as migrate
     from student_registry.errors import StoreUnavailable
-    from student_registry.store.redis_store import RedisStore, connect, scan_foreign_hashes
+    from student_registry.store.client import connect
+    from student_registry.store.redis_store import RedisStore, scan_foreign_hashes
 
     if not source.startswith(("redis://", "rediss://", "unix://")):
         raise fail("--from must be a Redis URL: redis://, rediss:// or unix://.", 2)

@@ -39,7 +39,7 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
     from student_registry.domain.accounts import Accounts
     from student_registry.errors import InvalidAccount, RegistryError
     from student_registry.store.accounts_store import AccountsStore
-    from student_registry.store.redis_store import connect
+    from student_registry.store.client import connect
 
     try:
         settings = Settings.from_env(redis_url=redis_url)

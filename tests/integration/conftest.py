@@ -10,7 +10,8 @@ import pytest
 from litestar import Litestar
 
 from student_registry.domain.service import Registry
-from student_registry.store.redis_store import RedisStore, connect
+from student_registry.store.client import connect
+from student_registry.store.redis_store import RedisStore
 from tests.accounts import Credentials
 
 

@@ -13,7 +13,8 @@ from student_registry.domain.bulk_formats import Format
 from student_registry.domain.models import StudentCreate
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
-from student_registry.store.redis_store import ConflictMode, RedisStore, connect
+from student_registry.store.client import connect
+from student_registry.store.redis_store import ConflictMode, RedisStore
 
 HEADER = "id,first_name,last_name,birth_date,course,email\n"
 

@@ -12,7 +12,8 @@ from student_registry.domain.legacy import migrate_legacy
 from student_registry.domain.models import StudentCreate
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
-from student_registry.store.redis_store import RedisStore, connect, scan_foreign_hashes
+from student_registry.store.client import connect
+from student_registry.store.redis_store import RedisStore, scan_foreign_hashes
 
 LEGACY = [
     ("2024-0042", "Éloïse", "Durand", "2009-04-17", "3eB"),

@@ -15,7 +15,8 @@ from student_registry.domain.service import Registry
 from student_registry.domain.text import fold
 from student_registry.domain.validation import parse
 from student_registry.errors import Conflict, EmailTaken, StudentExists, StudentNotFound
-from student_registry.store.redis_store import RedisStore, connect
+from student_registry.store.client import connect
+from student_registry.store.redis_store import RedisStore
 from tests.builders import API, student_body
 from tests.integration.support import assert_indexes_consistent
 

@@ -30,7 +30,7 @@ from student_registry.errors import (
     StudentExists,
     StudentNotFound,
 )
-from student_registry.store.redis_store import RedisStore, StudentRow, student_id_of
+from student_registry.store.redis_store import Expected, RedisStore, StudentRow, student_id_of
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 GENERATED_ID_LENGTH = 10
@@ -64,6 +64,11 @@ def decode_cursor(cursor: str) -> str:
     if sort_key.count("\0") != 2:
         raise InvalidCursor("The cursor is not valid; start again without it.")
     return sort_key
+
+
+def _as_read(current: StoredStudent) -> Expected:
+    """What a write expects to find: the student as it was read."""
+    return Expected(revision=current.revision, course=current.student.course)
 
 
 async def _back_off(attempt: int) -> None:
@@ -105,11 +110,14 @@ class Registry:
 
     async def register_student(self, data: StudentCreate) -> StoredStudent:
         """Register a student; a missing id is generated. Raises StudentExists or EmailTaken."""
+        # One operation for the whole call: only a write that changed nothing is tried again
+        # (with another id), and that one left no outcome behind.
+        op = self.store.new_operation()
         for _ in range(MAX_ATTEMPTS):
             student_id = data.id or generate_id()
             now = utc_now()
             try:
-                revision = await self.store.create(to_row(data, student_id), now=now)
+                revision = await self.store.create(to_row(data, student_id), now=now, op=op)
             except StudentExists:
                 if data.id is not None:
                     raise
@@ -170,12 +178,13 @@ class Registry:
         changes = {
             f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET
         }
+        op = self.store.new_operation()
         for attempt in range(UPDATE_ATTEMPTS):
             current = await self._current(student_id, if_match)
             merged = msgspec.structs.replace(current.student, **changes)
             try:
                 revision, updated_at = await self.store.replace(
-                    to_row(merged, student_id), now=utc_now(), expected_revision=current.revision
+                    to_row(merged, student_id), now=utc_now(), expected=_as_read(current), op=op
                 )
             except StaleRevision:
                 await _back_off(attempt)
@@ -188,10 +197,11 @@ class Registry:
         self, student_id: str, *, if_match: Precondition | None = None
     ) -> None:
         """Remove a student. Raises StudentNotFound or StaleRevision."""
+        op = self.store.new_operation()
         for attempt in range(UPDATE_ATTEMPTS):
             current = await self._current(student_id, if_match)
             try:
-                await self.store.delete(student_id, expected_revision=current.revision)
+                await self.store.delete(student_id, expected=_as_read(current), op=op)
             except StaleRevision:
                 await _back_off(attempt)
                 continue

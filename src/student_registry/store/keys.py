@@ -151,3 +151,8 @@ def account_failures(email_norm: str) -> str:
 def address_failures(address: str) -> str:
     """Counter of the failed sign-ins from one client address in the current window."""
     return f"{PREFIX}:throttle:address:{address}"
+
+
+def operation_record(operation_id: str) -> str:
+    """String: the outcome of one write, for a retry of it to answer; expires (Operation)."""
+    return f"{PREFIX}:op:{operation_id}"

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any, Literal, NamedTuple, cast
 
-import hiredis
 from redis import exceptions as redis_errors
-from redis.asyncio import Connection, Redis
-from redis.asyncio.retry import Retry
-from redis.backoff import ExponentialBackoff
+from redis.asyncio import Redis
 from redis.commands.core import AsyncScript
-from redis.typing import EncodableT
 
 from student_registry.errors import (
     EmailTaken,
@@ -24,10 +21,19 @@ from student_registry.errors import (
     StudentNotFound,
 )
 from student_registry.store import keys
+from student_registry.store.client import (
+    OPERATION_ID_BYTES,
+    Operation,
+    outcome_lifetime_ms,
+)
 
 ConflictMode = Literal["fail", "skip", "update"]
+
 # A student as the store reads it: full field names, times as datetimes.
 Fields = dict[str, Any]
+
+# What a client made without a socket timeout is taken to wait, to keep outcomes long enough.
+DEFAULT_SOCKET_TIMEOUT = 60.0
 
 _UNAVAILABLE = (
     redis_errors.ConnectionError,
@@ -51,6 +57,13 @@ class StudentRow(NamedTuple):
     email: str
     email_norm: str
     sort_key: str
+
+
+class Expected(NamedTuple):
+    """The student a change or a delete expects to find: at this revision, in this course."""
+
+    revision: str
+    course: str
 
 
 class Page(NamedTuple):
@@ -132,49 +145,25 @@ def student_id_of(sort_key: str) -> str:
     return sort_key.rsplit("\0", 1)[1]
 
 
-def _write_keys() -> list[str]:
+def _index_keys(op: Operation) -> list[str]:
+    """The keys every write script declares first (lib.lua)."""
     return [
         keys.order_index(),
         keys.first_name_index(),
         keys.course_counts(),
         keys.email_index(),
+        op.key,
     ]
 
 
-def _write_prefixes() -> list[str]:
-    return [keys.student_key_prefix(), keys.course_index_prefix()]
-
-
-class PackedConnection(Connection):
-    """A TCP connection that packs commands in C with hiredis, as redis-py's sync client does.
-
-    The asyncio client packs them in Python, argument by argument: for a batch of 2,000
-    students (16,000 arguments) that took longer than Redis takes to run the batch.
-    """
-
-    def pack_command(self, *args: EncodableT) -> list[bytes]:
-        """The command in the Redis protocol, as one buffer."""
-        if isinstance(args[0], str) and " " in args[0]:
-            return super().pack_command(*args)  # "CONFIG GET": redis-py splits the words
-        try:
-            return [hiredis.pack_command(cast(Any, args))]
-        except TypeError:
-            return super().pack_command(*args)
-
-
-def connect(url: str, *, timeout: float = 5.0) -> Redis:
-    """A client that fails fast while Redis is away and reconnects by itself when it is back."""
-    # The URL picks its own connection class for unix:// and rediss://.
-    return Redis.from_url(
-        url,
-        connection_class=PackedConnection,
-        decode_responses=True,
-        socket_connect_timeout=min(timeout, 2.0),
-        socket_timeout=timeout,
-        # A connection Redis dropped fails its next command, which the retry runs again on a new
-        # one: no health check (a PING, and a clock read on every command) is needed.
-        retry=Retry(ExponentialBackoff(cap=0.2, base=0.02), retries=2),
-    )
+def _import_keys(rows: Sequence[StudentRow], op: Operation) -> list[str]:
+    """What import.lua declares: the rows' hashes, then their courses' indexes, each once."""
+    courses = dict.fromkeys(row.course for row in rows)
+    return [
+        *_index_keys(op),
+        *(keys.student_key(row.id) for row in rows),
+        *(keys.course_index(course) for course in courses),
+    ]
 
 
 class RedisStore:
@@ -182,6 +171,12 @@ class RedisStore:
 
     def __init__(self, client: Redis) -> None:
         self.client = client
+        options = client.connection_pool.connection_kwargs
+        socket_timeout = options.get("socket_timeout") or DEFAULT_SOCKET_TIMEOUT
+        self.outcome_lifetime_ms = outcome_lifetime_ms(
+            socket_timeout=socket_timeout,
+            connect_timeout=options.get("socket_connect_timeout") or socket_timeout,
+        )
         self._create = self._script("create.lua")
         self._replace = self._script("replace.lua")
         self._delete = self._script("delete.lua")
@@ -197,16 +192,22 @@ class RedisStore:
         """Close every connection."""
         await self.client.aclose()
 
+    def new_operation(self) -> Operation:
+        """A write operation of its own, whose outcome a retry of it will find."""
+        key = keys.operation_record(secrets.token_urlsafe(OPERATION_ID_BYTES))
+        return Operation(key=key, ttl_ms=self.outcome_lifetime_ms)
+
     async def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""
         with _translate_errors():
             await self.client.ping()
 
-    async def create(self, row: StudentRow, *, now: datetime) -> str:
+    async def create(self, row: StudentRow, *, now: datetime, op: Operation) -> str:
         """Write a new student atomically; return its revision."""
         with _translate_errors():
             result = await self._create(
-                keys=_write_keys(), args=[*_write_prefixes(), to_micros(now), *_stored(row)]
+                keys=[*_index_keys(op), keys.student_key(row.id), keys.course_index(row.course)],
+                args=[op.ttl_ms, to_micros(now), *_stored(row)],
             )
         if result[0] == "exists":
             raise StudentExists(row.id)
@@ -215,17 +216,28 @@ class RedisStore:
         return str(result[1])
 
     async def replace(
-        self, row: StudentRow, *, now: datetime, expected_revision: str
+        self, row: StudentRow, *, now: datetime, expected: Expected, op: Operation
     ) -> tuple[str, datetime]:
-        """Replace a student's fields if its revision is still the expected one.
+        """Replace a student's fields if it is still as expected (its revision and course).
 
         Returns the new revision and updated_at: `now`, or just after the last write when the
         clock has not moved past it.
         """
         with _translate_errors():
             result = await self._replace(
-                keys=_write_keys(),
-                args=[*_write_prefixes(), to_micros(now), expected_revision, *_stored(row)],
+                keys=[
+                    *_index_keys(op),
+                    keys.student_key(row.id),
+                    keys.course_index(row.course),
+                    keys.course_index(expected.course),
+                ],
+                args=[
+                    op.ttl_ms,
+                    to_micros(now),
+                    expected.revision,
+                    expected.course,
+                    *_stored(row),
+                ],
             )
         status = result[0]
         if status == "not_found":
@@ -236,11 +248,16 @@ class RedisStore:
             raise EmailTaken(row.email)
         return str(result[1]), from_micros(result[1])
 
-    async def delete(self, student_id: str, *, expected_revision: str) -> None:
-        """Delete a student and its index entries if its revision is the expected one."""
+    async def delete(self, student_id: str, *, expected: Expected, op: Operation) -> None:
+        """Delete a student and its index entries if it is still as expected."""
         with _translate_errors():
             result = await self._delete(
-                keys=_write_keys(), args=[*_write_prefixes(), student_id, expected_revision]
+                keys=[
+                    *_index_keys(op),
+                    keys.student_key(student_id),
+                    keys.course_index(expected.course),
+                ],
+                args=[op.ttl_ms, student_id, expected.revision, expected.course],
             )
         if result[0] == "not_found":
             raise StudentNotFound(student_id)
@@ -248,14 +265,31 @@ class RedisStore:
             raise StaleRevision(student_id)
 
     async def import_rows(
-        self, rows: Sequence[StudentRow], *, now: datetime, on_conflict: ConflictMode, atomic: bool
+        self,
+        rows: Sequence[StudentRow],
+        *,
+        now: datetime,
+        on_conflict: ConflictMode,
+        atomic: bool,
+        op: Operation | None = None,
     ) -> tuple[bool, list[str]]:
-        """Write many rows in one atomic step each (all in one with atomic); statuses per row."""
-        args: list[str] = [*_write_prefixes(), to_micros(now), on_conflict, "1" if atomic else "0"]
+        """Write many rows in one atomic step each (all in one with atomic); statuses per row.
+
+        The batch is one operation (`op`, a new one by default): run again, it answers the
+        statuses of its first run.
+        """
+        op = op or self.new_operation()
+        args: list[str | int] = [
+            op.ttl_ms,
+            keys.course_index_prefix(),
+            to_micros(now),
+            on_conflict,
+            "1" if atomic else "0",
+        ]
         for row in rows:
             args.extend(_stored(row))
         with _translate_errors():
-            outcome, statuses = await self._import(keys=_write_keys(), args=args)
+            outcome, statuses = await self._import(keys=_import_keys(rows, op), args=args)
         return outcome == "ok", list(statuses)
 
     async def check_rows(self, rows: Sequence[tuple[str, str]]) -> list[tuple[bool, str]]:

@@ -1,2 +1,11 @@
--- ARGV[3]: now (RFC 3339), ARGV[4..11]: the row. Registers one student.
-return create(read_row(3), ARGV[3])
+-- Registers one student. KEYS[6]: its hash, KEYS[7]: its course's index.
+-- ARGV[2]: now, ARGV[3..10]: the row.
+local outcome = recorded_outcome(decode_words)
+if outcome then
+  return outcome
+end
+local result = create(read_row(2), KEYS[6], KEYS[7], ARGV[2])
+if result[1] == 'created' then
+  record_outcome(encode_words(result))
+end
+return result

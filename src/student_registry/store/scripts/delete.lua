@@ -1,2 +1,12 @@
--- ARGV[3]: student id, ARGV[4]: expected revision ('' for any).
-return delete(ARGV[3], ARGV[4])
+-- Deletes one student if it is still at the revision, and in the course, the caller read.
+-- KEYS[6]: its hash, KEYS[7]: its course's index. ARGV[2]: its id, ARGV[3]: expected revision,
+-- ARGV[4]: expected course.
+local outcome = recorded_outcome(decode_words)
+if outcome then
+  return outcome
+end
+local result = delete(ARGV[2], KEYS[6], ARGV[3], {ARGV[4], KEYS[7]})
+if result[1] == 'deleted' then
+  record_outcome(encode_words(result))
+end
+return result

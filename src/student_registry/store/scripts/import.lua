@@ -1,17 +1,72 @@
--- ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update), ARGV[5]: '1' for all or nothing,
--- ARGV[6..]: rows of 8 values. Returns one status per row, behind 'ok' or 'aborted'.
--- Creations gather their index writes and apply them once, at the end (see lib.lua).
+-- Writes a batch of rows. KEYS[6..5+n]: the student hashes of the n rows, in order, then the
+-- indexes of the rows' courses, each once, in the order the courses first appear.
+-- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
+-- ARGV[5]: '1' for all or nothing, ARGV[6..]: rows of 8 values. Returns one status per row,
+-- behind 'ok' or 'aborted'. Creations gather their index writes and apply them once, at the
+-- end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
-local now, mode, atomic = ARGV[3], ARGV[4], ARGV[5] == '1'
+local COURSE_PREFIX, now, mode, atomic = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local count = (#ARGV - 5) / 8
+
+-- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
+local LETTERS = {created = 'c', updated = 'u', skipped = 's', exists = 'x', email_taken = 'm'}
+local STATUSES = {}
+for status, letter in pairs(LETTERS) do
+  STATUSES[letter] = status
+end
+
+local function encode(statuses)
+  local runs, r = {'ok '}, 1
+  while r <= #statuses do
+    local run_end = r
+    while statuses[run_end + 1] == statuses[r] do
+      run_end = run_end + 1
+    end
+    runs[#runs + 1] = LETTERS[statuses[r]] .. (run_end - r + 1)
+    r = run_end + 1
+  end
+  return table.concat(runs)
+end
+
+local function decode(encoded)
+  local statuses = {}
+  for letter, n in string.gmatch(string.sub(encoded, 4), '(%a)(%d+)') do
+    for _ = 1, tonumber(n) do
+      statuses[#statuses + 1] = STATUSES[letter]
+    end
+  end
+  return {'ok', statuses}
+end
+
+local outcome = recorded_outcome(decode)
+if outcome then
+  return outcome
+end
+
+local course_keys, declared = {}, 5 + count
+for r = 1, count do
+  local course = ARGV[5 + (r - 1) * 8 + 5]
+  if not course_keys[course] then
+    declared = declared + 1
+    course_keys[course] = KEYS[declared]
+  end
+end
+
+-- The one key a write script does not declare: the index of the course a student leaves when
+-- an import in update mode replaces it. That course is known only once the script has read the
+-- student's hash; reading it beforehand would race with other writers, and the batch would then
+-- have to be sent again whenever one had moved the student meanwhile.
+local function course_left(course)
+  return course_keys[course] or COURSE_PREFIX .. course
+end
 
 local function plan()
   local ids, emails, statuses, failed = {}, {}, {}, false
   for r = 1, count do
     local row = read_row(5 + (r - 1) * 8)
-    local exists = ids[row[1]] or redis.call('EXISTS', STUDENT_PREFIX .. row[1]) == 1
+    local exists = ids[row[1]] or redis.call('EXISTS', KEYS[5 + r]) == 1
     local owner = emails[row[7]] or email_owner(row[7])
     local status
     if exists and mode == 'skip' then
@@ -40,21 +95,26 @@ if atomic then
   end
 end
 
-local statuses = {}
+local statuses, changed = {}, false
 if mode ~= 'update' then
   defer_indexes()
 end
 for r = 1, count do
   local row = read_row(5 + (r - 1) * 8)
-  local result = create(row, now)
+  local student_key, course_key = KEYS[5 + r], course_keys[row[5]]
+  local result = create(row, student_key, course_key, now)
   if result[1] == 'exists' and mode == 'skip' then
     result = {'skipped'}
   elseif result[1] == 'exists' and mode == 'update' then
-    result = replace(row, now, '')
+    result = replace(row, student_key, course_key, now, '', course_left)
   end
   statuses[r] = result[1]
+  changed = changed or result[1] == 'created' or result[1] == 'updated'
 end
 if mode ~= 'update' then
   apply_pending_indexes()
+end
+if changed then
+  record_outcome(encode(statuses))
 end
 return {'ok', statuses}

@@ -1,10 +1,41 @@
--- Shared by every write script. KEYS and the first two ARGV are the same for all of them:
--- KEYS: order index, first-name index, course counts, email index.
--- ARGV[1]: student hash prefix, ARGV[2]: course index prefix.
+-- Shared by every write script. The first five KEYS are the same for all of them: order index,
+-- first-name index, course counts, email index, and the operation's outcome record; after them
+-- each script declares the student hashes and course indexes it touches (see its header).
+-- ARGV[1]: how long the outcome record lives, in milliseconds.
 -- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key}.
 -- Student hashes use the one-letter field names listed in keys.py; times are microseconds.
-local ORDER, FIRST, COURSES, EMAILS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
-local STUDENT_PREFIX, COURSE_PREFIX = ARGV[1], ARGV[2]
+local ORDER, FIRST, COURSES, EMAILS, RECORD = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local RECORD_TTL = ARGV[1]
+
+-- A write may run twice: redis-py sends a command again when its reply did not come in time,
+-- although the first may have run. So a write first looks for its operation's record, and when
+-- it is there answers the outcome recorded instead of writing again; a write that changed
+-- something records its outcome (a write that changed nothing can safely run again). The
+-- record is a short string, kept as long as the store says a retry may still arrive.
+local function recorded_outcome(decode)
+  local outcome = redis.call('GET', RECORD)
+  if outcome then
+    return decode(outcome)
+  end
+  return nil
+end
+
+local function record_outcome(encoded)
+  redis.call('SET', RECORD, encoded, 'PX', RECORD_TTL)
+end
+
+-- An outcome of a few words without spaces (a status, then times), as one string and back.
+local function encode_words(result)
+  return table.concat(result, ' ')
+end
+
+local function decode_words(encoded)
+  local result = {}
+  for word in string.gmatch(encoded, '%S+') do
+    result[#result + 1] = word
+  end
+  return result
+end
 
 -- The sort key the scripts derive from stored names: folding (lower case, no accents) is
 -- lower-casing for ASCII names, which is all Lua can do. A student whose sort key differs keeps
@@ -24,15 +55,16 @@ end
 -- members each (much cheaper than five calls a student), what they will be; nil otherwise.
 local pending = nil
 
-local function index_add(row)
+-- `course_key`: the index of the row's course (row[5]).
+local function index_add(row, course_key)
   if pending then
     local n = #pending.order
     pending.order[n + 1], pending.order[n + 2] = 0, row[8]
     pending.first[n + 1], pending.first[n + 2] = 0, first_member(row[8])
-    local course = pending.courses[row[5]]
+    local course = pending.courses[course_key]
     if not course then
-      course = {}
-      pending.courses[row[5]] = course
+      course = {name = row[5]}
+      pending.courses[course_key] = course
     end
     course[#course + 1], course[#course + 2] = 0, row[8]
     if row[7] ~= '' then
@@ -44,17 +76,18 @@ local function index_add(row)
   end
   redis.call('ZADD', ORDER, 0, row[8])
   redis.call('ZADD', FIRST, 0, first_member(row[8]))
-  redis.call('ZADD', COURSE_PREFIX .. row[5], 0, row[8])
+  redis.call('ZADD', course_key, 0, row[8])
   redis.call('HINCRBY', COURSES, row[5], 1)
   if row[7] ~= '' then
     redis.call('HSET', EMAILS, row[7], row[1])
   end
 end
 
-local function index_remove(sort_key, course, email_norm)
+-- `course_key`: the index of the course the student leaves (`course`).
+local function index_remove(sort_key, course, course_key, email_norm)
   redis.call('ZREM', ORDER, sort_key)
   redis.call('ZREM', FIRST, first_member(sort_key))
-  redis.call('ZREM', COURSE_PREFIX .. course, sort_key)
+  redis.call('ZREM', course_key, sort_key)
   if redis.call('HINCRBY', COURSES, course, -1) <= 0 then
     redis.call('HDEL', COURSES, course)
   end
@@ -85,8 +118,7 @@ end
 
 -- Optional fields are absent rather than empty: e (no email), u (never changed: updated_at is
 -- created_at), k (the sort key is the derived one). `fresh` for a hash that does not exist yet.
-local function write_fields(row, now, created_at, fresh)
-  local key = STUDENT_PREFIX .. row[1]
+local function write_fields(row, student_key, course_key, now, created_at, fresh)
   local set = {'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at}
   local unset = {'v'}
   local optional = {
@@ -101,30 +133,30 @@ local function write_fields(row, now, created_at, fresh)
       unset[#unset + 1] = optional[i]
     end
   end
-  redis.call('HSET', key, unpack(set))
+  redis.call('HSET', student_key, unpack(set))
   if not fresh and #unset > 0 then
-    redis.call('HDEL', key, unpack(unset))
+    redis.call('HDEL', student_key, unpack(unset))
   end
-  index_add(row)
+  index_add(row, course_key)
 end
 
 -- Returns {status, revision, created_at}; status is created | exists | email_taken.
-local function create(row, now)
-  if redis.call('EXISTS', STUDENT_PREFIX .. row[1]) == 1 then
+local function create(row, student_key, course_key, now)
+  if redis.call('EXISTS', student_key) == 1 then
     return {'exists'}
   end
   if email_owner(row[7]) then
     return {'email_taken'}
   end
-  write_fields(row, now, now, true)
+  write_fields(row, student_key, course_key, now, now, true)
   return {'created', now, now}
 end
 
 -- The stored fields replace and delete read, by name (HMGET of OLD_FIELDS), with what they
 -- derive from them; nil when the student does not exist.
 local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l'}
-local function read_old(student_id)
-  local values = redis.call('HMGET', STUDENT_PREFIX .. student_id, unpack(OLD_FIELDS))
+local function read_old(student_id, student_key)
+  local values = redis.call('HMGET', student_key, unpack(OLD_FIELDS))
   if not values[1] then
     return nil
   end
@@ -141,38 +173,51 @@ local function read_old(student_id)
   return old
 end
 
+-- Whether the stored student is the one the caller read: at that revision, in that course (so
+-- the course index the caller declared is the one it leaves). '' expects nothing.
+local function unchanged(old, expected_rev, expected_course)
+  return (expected_rev == '' or old.revision == expected_rev)
+    and (expected_course == '' or old.c == expected_course)
+end
+
 -- Returns {status, revision, created_at}; status is updated | not_found | stale | email_taken.
--- The revision is the time written as updated_at.
-local function replace(row, now, expected_rev)
-  local old = read_old(row[1])
+-- The revision is the time written as updated_at. `old_course`: {name, key} the caller expects
+-- the student to leave, or a function giving the key of the course it is found in.
+local function replace(row, student_key, course_key, now, expected_rev, old_course)
+  local old = read_old(row[1], student_key)
   if not old then
     return {'not_found'}
   end
-  if expected_rev ~= '' and old.revision ~= expected_rev then
+  local old_course_key
+  if type(old_course) == 'function' then
+    old_course_key = old_course(old.c)
+  elseif unchanged(old, expected_rev, old_course[1]) then
+    old_course_key = old_course[2]
+  else
     return {'stale'}
   end
   local owner = email_owner(row[7])
   if owner and owner ~= row[1] then
     return {'email_taken'}
   end
-  index_remove(old.sort_key, old.c, old.email_norm)
+  index_remove(old.sort_key, old.c, old_course_key, old.email_norm)
   local at = change_time(now, old.u, old.t)
-  write_fields(row, at, old.t, false)
+  write_fields(row, student_key, course_key, at, old.t, false)
   return {'updated', at, old.t}
 end
 
--- Returns {status}; status is deleted | not_found | stale.
-local function delete(student_id, expected_rev)
-  local key = STUDENT_PREFIX .. student_id
-  local old = read_old(student_id)
+-- Returns {status}; status is deleted | not_found | stale. The caller expects the student at
+-- `expected_rev` in the course `old_course` ({name, key}).
+local function delete(student_id, student_key, expected_rev, old_course)
+  local old = read_old(student_id, student_key)
   if not old then
     return {'not_found'}
   end
-  if expected_rev ~= '' and old.revision ~= expected_rev then
+  if not unchanged(old, expected_rev, old_course[1]) then
     return {'stale'}
   end
-  index_remove(old.sort_key, old.c, old.email_norm)
-  redis.call('DEL', key)
+  index_remove(old.sort_key, old.c, old_course[2], old.email_norm)
+  redis.call('DEL', student_key)
   return {'deleted'}
 end
 
@@ -202,9 +247,9 @@ local function apply_pending_indexes()
   pending = nil
   call_in_slices('ZADD', ORDER, gathered.order)
   call_in_slices('ZADD', FIRST, gathered.first)
-  for course, members in pairs(gathered.courses) do
-    call_in_slices('ZADD', COURSE_PREFIX .. course, members)
-    redis.call('HINCRBY', COURSES, course, #members / 2)
+  for course_key, members in pairs(gathered.courses) do
+    call_in_slices('ZADD', course_key, members)
+    redis.call('HINCRBY', COURSES, members.name, #members / 2)
   end
   call_in_slices('HSET', EMAILS, gathered.emails)
 end

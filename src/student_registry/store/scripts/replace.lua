@@ -1,2 +1,13 @@
--- ARGV[3]: now, ARGV[4]: expected revision ('' for any), ARGV[5..12]: the row.
-return replace(read_row(4), ARGV[3], ARGV[4])
+-- Replaces one student's fields if it is still at the revision, and in the course, the caller
+-- read. KEYS[6]: its hash, KEYS[7]: its new course's index, KEYS[8]: the index of the course it
+-- leaves. ARGV[2]: now, ARGV[3]: expected revision, ARGV[4]: expected course, ARGV[5..12]: the
+-- row.
+local outcome = recorded_outcome(decode_words)
+if outcome then
+  return outcome
+end
+local result = replace(read_row(4), KEYS[6], KEYS[7], ARGV[2], ARGV[3], {ARGV[4], KEYS[8]})
+if result[1] == 'updated' then
+  record_outcome(encode_words(result))
+end
+return result

@@ -1,0 +1,150 @@
+"""Every key a Lua script touches is declared in its KEYS, but for the exceptions store/ gives.
+
+Redis's MONITOR shows each script call with its KEYS, then every command the script runs.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import redis
+
+from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.service import Registry, to_row
+from student_registry.domain.validation import parse
+from student_registry.store import keys
+from student_registry.store.redis_store import RedisStore, StudentRow
+from tests.builders import student_body
+
+_QUOTED = re.compile(rb'"((?:[^"\\]|\\.)*)"')
+_ESCAPE = re.compile(rb"\\(x[0-9a-fA-F]{2}|.)", re.DOTALL)
+_NAMED = {b"n": b"\n", b"r": b"\r", b"t": b"\t", b"a": b"\a", b"b": b"\b"}
+END = "end-of-monitor"
+
+
+def _unescape(text: bytes) -> str:
+    """An argument as MONITOR quotes it (sdscatrepr), back as it was."""
+
+    def one(match: re.Match[bytes]) -> bytes:
+        escaped = match.group(1)
+        if escaped.startswith(b"x") and len(escaped) == 3:
+            return bytes([int(escaped[1:], 16)])
+        return _NAMED.get(escaped, escaped)
+
+    return _ESCAPE.sub(one, text).decode(errors="replace")
+
+
+@dataclass
+class Call:
+    """One script call: its phase (the test's last ECHO), its KEYS, and the commands it ran."""
+
+    phase: str
+    declared: list[str]
+    commands: list[list[str]] = field(default_factory=list)
+
+
+@contextmanager
+def monitored(redis_url: str) -> Iterator[list[Call]]:
+    """Script calls seen by MONITOR while the block runs (filled when it ends)."""
+    client = redis.Redis.from_url(redis_url)
+    connection = client.connection_pool.get_connection()
+    connection.send_command("MONITOR")
+    assert connection.read_response() == b"OK"
+    lines: list[bytes] = []
+
+    def read() -> None:
+        while True:
+            line = connection.read_response()
+            assert isinstance(line, bytes)
+            lines.append(line)
+            if END.encode() in line:
+                return
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    calls: list[Call] = []
+    try:
+        yield calls
+    finally:
+        client.echo(END)
+        reader.join(timeout=10)
+        connection.disconnect()
+        client.close()
+    phase = ""
+    for line in lines:
+        source = line.split(b"]", 1)[0].split(b" ", 2)[-1]
+        args = [_unescape(arg) for arg in _QUOTED.findall(line)]
+        name = args[0].upper()
+        if source == b"lua":
+            calls[-1].commands.append([name, *args[1:]])
+        elif name == "ECHO":
+            phase = args[1]
+        elif name in {"EVALSHA", "EVAL"}:
+            calls.append(Call(phase=phase, declared=args[3 : 3 + int(args[2])]))
+
+
+# What store/ says a script cannot declare, by phase: (command, prefix of the key).
+STUDENT = keys.student_key_prefix()
+COURSE = keys.course_index_prefix()
+UNDECLARED = {
+    # import.lua: the course an update-mode import moves a student out of.
+    "import-update": {("ZREM", COURSE)},
+    # page.lua and search.lua: the hashes of the students an index walk finds.
+    "list": {("HGETALL", STUDENT)},
+    "search": {("HGETALL", STUDENT)},
+}
+
+
+async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
+    registry: Registry, store: RedisStore, redis_url: str
+) -> None:
+    now = datetime.now(UTC)
+
+    def rows(*bodies: dict[str, str]) -> list[StudentRow]:
+        return [to_row(parse(b, StudentCreate), b["id"]) for b in bodies]
+
+    with monitored(redis_url) as calls:
+        await store.client.echo("create")
+        await registry.register_student(
+            parse(student_body(id="s1", email="a@x.org"), StudentCreate)
+        )
+        await registry.register_student(parse(student_body(id="s2", course="4e"), StudentCreate))
+        await store.client.echo("replace")
+        await registry.update_student("s1", StudentPatch(course="5e", last_name="Zola"))
+        await store.client.echo("import")
+        batch = rows(student_body(id="s3", course="6e"), student_body(id="s4", course="5e"))
+        await store.import_rows(batch, now=now, on_conflict="fail", atomic=True)
+        await store.import_rows(batch, now=now, on_conflict="skip", atomic=False)
+        await store.client.echo("import-update")
+        moved = rows(student_body(id="s3", course="3e"), student_body(id="s5", course="3e"))
+        await store.import_rows(moved, now=now, on_conflict="update", atomic=False)
+        await store.client.echo("delete")
+        await registry.delete_student("s2")
+        await store.client.echo("list")
+        await registry.list_students(limit=10)
+        await registry.list_students(limit=10, course="3e")
+        await store.client.echo("search")
+        await registry.list_students(limit=10, q="dur")
+        await registry.list_students(limit=10, q="zol", course="5e")
+
+    assert {call.phase for call in calls} == {
+        "create",
+        "replace",
+        "import",
+        "import-update",
+        "delete",
+        "list",
+        "search",
+    }
+    for call in calls:
+        allowed = UNDECLARED.get(call.phase, set())
+        for command in call.commands:
+            name, key = command[0], command[1]
+            if key in call.declared:
+                continue
+            assert any(name == c and key.startswith(p) for c, p in allowed), (call.phase, command)
