@@ -4,6 +4,8 @@ RegistryError
 ├── StoreUnavailable        Redis cannot be reached or did not answer in time
 ├── InvalidStudent          input breaks the student rules; carries every field's error
 ├── InvalidCursor           a pagination cursor that this service did not issue
+│   └── StaleCursor         the student a page started from was removed or renamed since
+├── InvalidSearch           a name search with more words than a search takes
 ├── InvalidImport           a bulk file that cannot be read: its header, encoding or structure
 ├── StudentNotFound         no student with that id
 ├── Conflict
@@ -51,6 +53,24 @@ class InvalidStudent(RegistryError):
 
 class InvalidCursor(RegistryError):
     """A pagination cursor that this service did not issue."""
+
+
+class StaleCursor(InvalidCursor):
+    """The student a page started from was removed or renamed since (or another list's)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This page's starting point no longer exists: the student it started from was"
+            " removed or renamed. Start again from the first page."
+        )
+
+
+class InvalidSearch(RegistryError):
+    """A name search that cannot be run as it is; carries the error of its field."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.errors = errors
 
 
 class InvalidImport(RegistryError):

@@ -80,3 +80,28 @@ async def assert_indexes_consistent(store: RedisStore) -> dict[str, Fields]:
         if fields.get("email")
     }
     return students
+
+
+def words_match(words: list[str], *, last: str, first: str) -> bool:
+    """The search rule, said another way: the words cut into runs that each start a name."""
+    if not words:
+        return True
+    for cut in range(1, len(words) + 1):
+        run = " ".join(words[:cut])
+        if (last.startswith(run) or first.startswith(run)) and words_match(
+            words[cut:], last=last, first=first
+        ):
+            return True
+    return False
+
+
+def search_position(words: list[str], plan: int, *, last: str, first: str, sort_key: str) -> bytes:
+    """Where a search along word `plan` (1-based) puts a student: its smaller name entry among
+    the names starting with "word j ... word plan" (j <= plan), then its sort key."""
+    runs = [" ".join(words[j:plan]) for j in range(plan)]
+    prefixes = [
+        run for j, run in enumerate(runs) if not any(run.startswith(r) for r in runs[j + 1 :])
+    ]
+    names = [name for name in (last, first) if any(name.startswith(p) for p in prefixes)]
+    assert names, "a match is met under one of its names"
+    return min(f"{name}\0{sort_key}".encode() for name in names)

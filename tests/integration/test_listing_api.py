@@ -14,7 +14,7 @@ from student_registry.domain.service import Registry
 from student_registry.domain.text import fold
 from student_registry.domain.validation import parse
 from tests.builders import API, student_body
-from tests.integration.support import assert_problem
+from tests.integration.support import assert_problem, search_position
 
 Client = AsyncTestClient[Litestar]
 
@@ -72,7 +72,7 @@ async def test_prefix_search_matches_first_or_last_name_ignoring_case_and_accent
     await add(registry, id="leo", first_name="Léo", last_name="Bélo")
     assert await ids(client, q="elo") == ["eloise"]
     assert await ids(client, q="ÉLO") == ["eloise"]
-    assert await ids(client, q="el") == ["eluard", "eloise"]
+    assert await ids(client, q="el") == ["eloise", "eluard"]
     assert await ids(client, q="bel") == ["leo"]
     assert await ids(client, q="  léo ") == ["leo"]
     assert await ids(client, q="lorme") == []
@@ -86,8 +86,9 @@ async def test_a_student_matching_on_both_names_is_listed_once(
     await add(registry, id="m2", first_name="Marc", last_name="Zola")
     await add(registry, id="m3", first_name="Anne", last_name="Marceau")
     page = (await client.get(API, params={"q": "mar"})).json()
-    assert [s["id"] for s in page["items"]] == ["m3", "m1", "m2"]
-    assert page["total"] == 3
+    # By the name that matched (Marc, Marceau, Martin), then alphabetically.
+    assert [s["id"] for s in page["items"]] == ["m2", "m3", "m1"]
+    assert (page["total"], page["total_exact"]) == (3, True)
 
 
 async def test_course_filter_is_exact(client: Client, registry: Registry) -> None:
@@ -161,7 +162,13 @@ async def test_last_page_has_no_next_cursor(client: Client, registry: Registry) 
 
 
 async def test_empty_registry_lists_nothing(client: Client) -> None:
-    assert (await client.get(API)).json() == {"items": [], "next_cursor": None, "total": 0}
+    assert (await client.get(API)).json() == {
+        "items": [],
+        "next_cursor": None,
+        "previous_cursor": None,
+        "total": 0,
+        "total_exact": True,
+    }
     assert (await client.get(API, params={"q": "a"})).json()["total"] == 0
     assert (await client.get(API, params={"course": "3eB"})).json()["total"] == 0
 
@@ -211,7 +218,92 @@ async def test_cursor_walk_visits_each_student_once_while_others_register(
     assert len(seen) == len(set(seen)), "a student was visited twice"
     assert {b["id"] for b in originals if matches(b)} <= set(seen), "a student was missed"
     assert set(seen) <= {b["id"] for b in originals + added if matches(b)}
-    order = {
-        b["id"]: (fold(b["last_name"]), fold(b["first_name"]), b["id"]) for b in originals + added
-    }
+
+    def position(b: dict[str, Any]) -> bytes:
+        last, first = fold(b["last_name"]), fold(b["first_name"])
+        sort_key = f"{last}\0{first}\0{b['id']}"
+        if "q" not in params or "course" in params:
+            return sort_key.encode()
+        words = [fold(params["q"])]
+        return search_position(words, 1, last=last, first=first, sort_key=sort_key)
+
+    order = {b["id"]: position(b) for b in originals + added if b["id"] in seen}
     assert seen == sorted(seen, key=order.__getitem__)
+
+
+async def test_a_search_of_several_words_finds_a_student_whichever_name_comes_first(
+    client: Client, registry: Registry
+) -> None:
+    await add(registry, id="md", first_name="Marie", last_name="Dupont")
+    await add(registry, id="dm", first_name="Dupont", last_name="Marchal")
+    await add(registry, id="mm", first_name="Marie", last_name="Martin")
+    await add(registry, id="ds", first_name="Ana", last_name="Da Silva")
+    await add(registry, id="lm", first_name="Léa Marie", last_name="Roux")
+    for q in ["Dupont Marie", "marie dup", "MARIE  Dupont", "mari dupon"]:
+        assert await ids(client, q=q) == ["md"], q
+    assert await ids(client, q="dup mar") == ["md", "dm"]
+    assert await ids(client, q="Dupont") == ["md", "dm"]
+    assert await ids(client, q="da silva") == ["ds"]
+    assert await ids(client, q="ana da si") == ["ds"]
+    assert await ids(client, q="lea marie") == ["lm"]
+    assert await ids(client, q="silva") == []
+
+
+async def test_a_search_of_more_than_six_words_is_422_saying_so(client: Client) -> None:
+    body = assert_problem(await client.get(API, params={"q": "a b c d e f g"}), 422)
+    assert body["errors"] == [{"path": "q", "message": "must have at most 6 words"}]
+
+
+async def test_a_search_total_is_exact_when_one_page_holds_it_else_an_upper_bound(
+    client: Client, registry: Registry
+) -> None:
+    for i in range(6):
+        # Both names match "ma": each is met twice, under each name, and listed once.
+        await add(registry, id=f"s{i}", first_name=f"Ma{i}", last_name=f"Mar{i}")
+    whole = (await client.get(API, params={"q": "ma"})).json()
+    assert (len(whole["items"]), whole["total"], whole["total_exact"]) == (6, 6, True)
+    first = (await client.get(API, params={"q": "ma", "limit": 4})).json()
+    assert (first["total"], first["total_exact"]) == (12, False)
+    assert [s["id"] for s in first["items"]] == ["s0", "s1", "s2", "s3"]
+    listed = (await client.get(API, params={"limit": 4})).json()
+    assert (listed["total"], listed["total_exact"]) == (6, True)
+
+
+async def test_previous_cursor_gives_the_page_before_and_none_on_the_first(
+    client: Client, registry: Registry
+) -> None:
+    for i in range(7):
+        await add(registry, id=f"s{i}", last_name=f"Name{i}")
+    first = (await client.get(API, params={"limit": 3})).json()
+    assert first["previous_cursor"] is None
+    second = (await client.get(API, params={"limit": 3, "cursor": first["next_cursor"]})).json()
+    third = (await client.get(API, params={"limit": 3, "cursor": second["next_cursor"]})).json()
+    assert [s["id"] for s in third["items"]] == ["s6"]
+    back = (await client.get(API, params={"limit": 3, "cursor": third["previous_cursor"]})).json()
+    assert back["items"] == second["items"]
+    again = (await client.get(API, params={"limit": 3, "cursor": back["previous_cursor"]})).json()
+    assert again["items"] == first["items"]
+    assert again["previous_cursor"] is None
+
+
+async def test_a_cursor_whose_student_was_deleted_is_400_saying_to_start_again(
+    client: Client, registry: Registry
+) -> None:
+    for i in range(4):
+        await add(registry, id=f"s{i}", last_name=f"Name{i}")
+    first = (await client.get(API, params={"limit": 2})).json()
+    assert (await client.delete(f"{API}/s1")).status_code == 204
+    body = assert_problem(await client.get(API, params={"cursor": first["next_cursor"]}), 400)
+    assert body["type"].endswith("/stale-cursor")
+    assert "Start again from the first page" in body["detail"]
+
+
+async def test_a_cursor_used_with_another_search_or_course_is_refused(
+    client: Client, registry: Registry
+) -> None:
+    for i in range(4):
+        await add(registry, id=f"s{i}", last_name=f"Name{i}")
+    cursor = (await client.get(API, params={"limit": 2, "q": "name"})).json()["next_cursor"]
+    assert (await client.get(API, params={"cursor": cursor, "q": "name"})).status_code == 200
+    for other in [{}, {"q": "nam"}, {"q": "name", "course": "3eB"}]:
+        assert_problem(await client.get(API, params={"cursor": cursor, **other}), 400)

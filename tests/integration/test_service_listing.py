@@ -1,46 +1,16 @@
-"""Name search keeps its place when students change between its two reads."""
+"""A walk keeps its place when students change between its pages, or says it lost it."""
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable, Sequence
 
 import pytest
 
 from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
-from student_registry.store.redis_store import Fields, RedisStore
+from student_registry.errors import StaleCursor
 from tests.builders import student_body
 
 LAST_NAMES = ["Mab", "Mac", "Mad", "Mae", "Maf", "Mag"]
-
-
-async def walk(registry: Registry, *, q: str, limit: int) -> list[str]:
-    seen: list[str] = []
-    cursor = None
-    while True:
-        page = await registry.list_students(limit=limit, cursor=cursor, q=q)
-        seen += [s.id for s in page.items]
-        if page.next_cursor is None:
-            return seen
-        cursor = page.next_cursor
-
-
-def before_first_read(
-    monkeypatch: pytest.MonkeyPatch, store: RedisStore, action: Callable[[], Awaitable[None]]
-) -> None:
-    """Run action once, between the search and the read of the students it found."""
-    get_many = store.get_many
-    done = False
-
-    async def interfering_get_many(student_ids: Sequence[str]) -> list[Fields]:
-        nonlocal done
-        if not done:
-            done = True
-            await action()
-        return await get_many(student_ids)
-
-    monkeypatch.setattr(store, "get_many", interfering_get_many)
 
 
 @pytest.fixture
@@ -51,25 +21,52 @@ async def students(registry: Registry) -> None:
 
 
 @pytest.mark.usefixtures("students")
-async def test_student_renamed_during_a_search_page_does_not_make_others_skipped(
-    registry: Registry, store: RedisStore, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("q", ["", "ma"])
+async def test_students_renamed_or_removed_between_pages_do_not_make_others_skipped(
+    registry: Registry, q: str
 ) -> None:
-    async def rename() -> None:
-        await registry.update_student("mad", StudentPatch(last_name="Maz"))
-
-    before_first_read(monkeypatch, store, rename)
-    seen = await walk(registry, q="ma", limit=3)
-    assert len(seen) == len(set(seen))
-    assert {"mab", "mac", "mae", "maf", "mag"} <= set(seen)
+    first = await registry.list_students(limit=2, q=q)
+    assert [s.id for s in first.items] == ["mab", "mac"]
+    await registry.update_student("mae", StudentPatch(last_name="Maa"))  # now before the page
+    await registry.delete_student("maf")
+    await registry.update_student("mag", StudentPatch(last_name="Mah"))
+    seen = []
+    cursor = first.next_cursor
+    while cursor is not None:
+        page = await registry.list_students(limit=2, cursor=cursor, q=q)
+        seen += [s.id for s in page.items]
+        cursor = page.next_cursor
+    assert seen == ["mad", "mag"]
 
 
 @pytest.mark.usefixtures("students")
-async def test_students_removed_during_a_search_page_do_not_end_the_walk(
-    registry: Registry, store: RedisStore, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize("q", ["", "ma"])
+@pytest.mark.parametrize("which", ["next_cursor", "previous_cursor"])
+async def test_a_page_whose_starting_student_was_removed_is_refused_as_stale(
+    registry: Registry, q: str, which: str
 ) -> None:
-    async def remove_first_page() -> None:
-        for student_id in ("mab", "mac", "mad"):
-            await registry.delete_student(student_id)
+    first = await registry.list_students(limit=2, q=q)
+    second = await registry.list_students(limit=2, cursor=first.next_cursor, q=q)
+    cursor = getattr(second, which)
+    await registry.delete_student("mad" if which == "previous_cursor" else "mae")
+    with pytest.raises(StaleCursor):
+        await registry.list_students(limit=2, cursor=cursor, q=q)
 
-    before_first_read(monkeypatch, store, remove_first_page)
-    assert await walk(registry, q="ma", limit=3) == ["mae", "maf", "mag"]
+
+@pytest.mark.usefixtures("students")
+@pytest.mark.parametrize("q", ["", "ma"])
+async def test_a_page_whose_starting_student_was_renamed_is_refused_as_stale(
+    registry: Registry, q: str
+) -> None:
+    first = await registry.list_students(limit=2, q=q)
+    await registry.update_student("mac", StudentPatch(last_name="Maz"))
+    with pytest.raises(StaleCursor):
+        await registry.list_students(limit=2, cursor=first.next_cursor, q=q)
+
+
+@pytest.mark.usefixtures("students")
+async def test_a_change_that_keeps_the_names_keeps_the_page(registry: Registry) -> None:
+    first = await registry.list_students(limit=2)
+    await registry.update_student("mac", StudentPatch(course="4e", first_name="Éloïse"))
+    page = await registry.list_students(limit=2, cursor=first.next_cursor)
+    assert [s.id for s in page.items] == ["mad", "mae"]

@@ -1,4 +1,4 @@
-"""Name search and pagination walk the whole result exactly once, in order."""
+"""Name search and pagination walk the whole result exactly once, in its order."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from student_registry.domain.text import fold
+from tests.integration.support import search_position
 
 FIRST = ["Éloïse", "Eliott", "Marie", "Mathis", "Léa", "Lucas", "Zoé", "Émile", "elodie"]
 LAST = ["Durand", "Martin", "Éluard", "Moreau", "Lefèvre", "Meunier", "Zola", "Elbaz"]
@@ -29,19 +30,25 @@ async def test_prefix_search_walks_every_match_once_in_order(
         assert (await client.post("/api/v1/students", json=body)).status_code == 201
         people.append(body)
     for q, course in [("el", None), ("m", None), ("E", "3eA"), ("", "3eB"), ("", None)]:
-        expected = sorted(
-            (
-                p
-                for p in people
-                if (
-                    not q
-                    or fold(p["first_name"]).startswith(fold(q))
-                    or fold(p["last_name"]).startswith(fold(q))
-                )
-                and (course is None or p["course"] == course)
-            ),
-            key=lambda p: (fold(p["last_name"]), fold(p["first_name"]), p["id"]),
-        )
+        matching = [
+            p
+            for p in people
+            if (
+                not q
+                or fold(p["first_name"]).startswith(fold(q))
+                or fold(p["last_name"]).startswith(fold(q))
+            )
+            and (course is None or p["course"] == course)
+        ]
+
+        def position(p: dict[str, str], q: str = q, course: str | None = course) -> bytes:
+            last, first = fold(p["last_name"]), fold(p["first_name"])
+            sort_key = f"{last}\0{first}\0{p['id']}"
+            if not q or course is not None:
+                return sort_key.encode()  # a list, or a course: alphabetical
+            return search_position([fold(q)], 1, last=last, first=first, sort_key=sort_key)
+
+        expected = sorted(matching, key=position)
         seen: list[str] = []
         cursor = None
         while True:
@@ -51,7 +58,8 @@ async def test_prefix_search_walks_every_match_once_in_order(
             if cursor:
                 params["cursor"] = cursor
             page = (await client.get("/api/v1/students", params=params)).json()
-            assert page["total"] == len(expected)
+            assert page["total"] >= len(expected)
+            assert page["total"] == len(expected) or not page["total_exact"]
             seen += [s["id"] for s in page["items"]]
             cursor = page["next_cursor"]
             if cursor is None:

@@ -251,7 +251,7 @@ async def test_delete_answers_204_then_the_student_is_gone(
     assert response.content == b""
     assert_problem(await client.get(f"{API}/s1"), 404)
     assert_problem(await client.delete(f"{API}/s1"), 404)
-    assert (await client.get(API)).json() == {"items": [], "next_cursor": None, "total": 0}
+    assert (await client.get(API)).json()["items"] == []
     assert await assert_indexes_consistent(store) == {}
     await register(client, id="s1", email="lea@example.org")
 

@@ -1,7 +1,8 @@
-"""Folding, sort keys, cursors and generated ids: the pure parts of listing and registering."""
+"""Folding, sort keys, search words, cursors, generated ids: the pure parts of listing."""
 
 from __future__ import annotations
 
+import base64
 import re
 import unicodedata
 
@@ -9,15 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from student_registry.domain.service import (
-    GENERATED_ID_LENGTH,
-    decode_cursor,
-    encode_cursor,
-    generate_id,
-    student_id_of,
-)
-from student_registry.domain.text import fold, make_sort_key
-from student_registry.errors import InvalidCursor
+from student_registry.domain.cursors import MAX_LENGTH, Cursor, CursorCodec
+from student_registry.domain.service import GENERATED_ID_LENGTH, generate_id
+from student_registry.domain.text import fold, make_sort_key, name_matches, search_words
+from student_registry.errors import InvalidCursor, StaleCursor
+from student_registry.store.redis_store import student_id_of
 
 names = st.text(st.characters(blacklist_categories=("Cc", "Cs")), min_size=1, max_size=30)
 
@@ -67,28 +64,114 @@ def test_sort_key_order_is_the_order_of_folded_names(a: str, b: str, c: str, d: 
     assert (left.encode() < right.encode()) == expected
 
 
-@given(names, names, st.text("abcXYZ019_-", min_size=1, max_size=64))
-def test_cursor_round_trips_any_sort_key(last: str, first: str, student_id: str) -> None:
-    sort_key = make_sort_key(last_name=last, first_name=first, student_id=student_id)
-    cursor = encode_cursor(sort_key)
-    assert re.fullmatch(r"[A-Za-z0-9_-]*", cursor)
-    assert decode_cursor(cursor) == sort_key
-    assert student_id_of(decode_cursor(cursor)) == student_id
+ids = st.text("abcXYZ019_-", min_size=1, max_size=64)
+cursors = st.builds(
+    Cursor,
+    student_id=ids,
+    backward=st.booleans(),
+    inclusive=st.booleans(),
+    at_first=st.booleans(),
+    plan=st.integers(0, 6),
+)
+CODEC = CursorCodec(b"a secret key for the tests")
 
 
-@pytest.mark.parametrize("cursor", ["@@@", "abcd", "////", encode_cursor("no separators"), "wA"])
-def test_cursor_not_issued_by_the_service_is_refused(cursor: str) -> None:
+@given(cursors, names, names, st.text(max_size=30))
+def test_cursor_round_trips_and_checks_against_its_student_and_list(
+    cursor: Cursor, last: str, first: str, context: str
+) -> None:
+    sort_key = make_sort_key(last_name=last, first_name=first, student_id=cursor.student_id)
+    text = CODEC.encode(cursor, sort_key=sort_key, context=context)
+    assert re.fullmatch(r"[A-Za-z0-9_-]+", text)
+    assert len(text) <= MAX_LENGTH == 98
+    signed = CODEC.decode(text)
+    assert signed.cursor == cursor
+    CODEC.verify(signed, sort_key=sort_key, context=context)
+
+
+@given(cursors, names, names)
+def test_a_cursor_holds_no_name_only_the_student_id(cursor: Cursor, last: str, first: str) -> None:
+    sort_key = make_sort_key(last_name=last, first_name=first, student_id=cursor.student_id)
+    raw = base64.urlsafe_b64decode(CODEC.encode(cursor, sort_key=sort_key, context="q") + "==")
+    assert raw.endswith(cursor.student_id.encode())
+    assert len(raw) == 9 + len(cursor.student_id.encode())
+    for name in (fold(last), fold(first), last, first):
+        if len(name.encode()) > 3:
+            assert name.encode() not in raw[:9]
+
+
+def test_a_cursor_whose_student_was_renamed_or_made_for_another_list_is_stale() -> None:
+    cursor = Cursor("s1", plan=1)
+    sort_key = make_sort_key(last_name="Durand", first_name="Léa", student_id="s1")
+    signed = CODEC.decode(CODEC.encode(cursor, sort_key=sort_key, context="lea"))
+    renamed = make_sort_key(last_name="Dupont", first_name="Léa", student_id="s1")
+    with pytest.raises(StaleCursor):
+        CODEC.verify(signed, sort_key=renamed, context="lea")
+    with pytest.raises(StaleCursor):
+        CODEC.verify(signed, sort_key=sort_key, context="le")
+    with pytest.raises(StaleCursor):
+        CursorCodec(b"another key").verify(signed, sort_key=sort_key, context="lea")
+
+
+def test_a_cursor_changed_by_hand_is_refused() -> None:
+    sort_key = make_sort_key(last_name="Durand", first_name="Léa", student_id="s1")
+    raw = bytearray(
+        base64.urlsafe_b64decode(CODEC.encode(Cursor("s1"), sort_key=sort_key, context="") + "==")
+    )
+    raw[1] |= 1  # backward
+    forged = CODEC.decode(base64.urlsafe_b64encode(bytes(raw)).decode().rstrip("="))
+    with pytest.raises(StaleCursor):
+        CODEC.verify(forged, sort_key=sort_key, context="")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "@@@",
+        "abcd",
+        "////",
+        "wA",
+        "A" * 99,
+        base64.urlsafe_b64encode(b"\2" + b"\0" * 8 + b"s1").decode(),
+    ],
+)
+def test_cursor_not_issued_by_the_service_is_refused(text: str) -> None:
     with pytest.raises(InvalidCursor):
-        decode_cursor(cursor)
+        CODEC.decode(text)
 
 
-@given(st.text(max_size=40))
-def test_any_cursor_text_decodes_or_is_refused_cleanly(cursor: str) -> None:
+@given(st.text(max_size=120))
+def test_any_cursor_text_decodes_or_is_refused_cleanly(text: str) -> None:
     try:
-        sort_key = decode_cursor(cursor)
+        signed = CODEC.decode(text)
     except InvalidCursor:
         return
-    assert sort_key.count("\0") == 2
+    assert re.fullmatch(r"[A-Za-z0-9_-]{1,64}", signed.cursor.student_id)
+
+
+@pytest.mark.parametrize(
+    ("query", "last", "first", "found"),
+    [
+        ("Dupont Marie", "Dupont", "Marie", True),
+        ("marie dup", "Dupont", "Marie", True),
+        ("Dupont", "Dupont", "Marie", True),
+        ("dup mar", "Dupont", "Marie", True),
+        ("MARIE  ÉLO", "Dupont", "Marie-Éloïse", False),
+        ("marie-élo", "Dupont", "Marie-Éloïse", True),
+        ("da silva", "Da Silva", "Ana", True),
+        ("ana da s", "Da Silva", "Ana", True),
+        ("silva", "Da Silva", "Ana", False),
+        ("lea m", "Durand", "Lea Marie", True),
+        ("lea m", "Martin", "Léa", True),
+        ("marie dupont x", "Dupont", "Marie", False),
+        ("", "Dupont", "Marie", True),
+    ],
+)
+def test_every_word_starts_a_name_or_continues_the_word_before_it(
+    query: str, last: str, first: str, found: bool
+) -> None:
+    assert name_matches(search_words(query), last=fold(last), first=fold(first)) is found
 
 
 def test_generated_ids_are_short_url_safe_and_distinct() -> None:

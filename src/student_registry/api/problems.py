@@ -38,9 +38,11 @@ from student_registry.errors import (
     InvalidCredentials,
     InvalidCursor,
     InvalidImport,
+    InvalidSearch,
     InvalidStudent,
     NotAuthenticated,
     RegistryError,
+    StaleCursor,
     StaleRevision,
     StoreUnavailable,
     StudentNotFound,
@@ -79,7 +81,8 @@ class Problem(Struct, omit_defaults=True):
 
 
 _WHEN = {
-    400: "The request is malformed; for a list, a cursor this service did not issue.",
+    400: "The request is malformed; for a list, a cursor this service did not issue, or one"
+    " whose starting student was removed or renamed since (start again without it).",
     401: "No valid API token: send Authorization: Bearer <token>.",
     403: "The token's owner does not have the role this needs, or the token is read-only.",
     404: "No student has this id.",
@@ -120,6 +123,8 @@ _DOMAIN: dict[type[RegistryError], tuple[int, str, str]] = {
     ),
     InvalidStudent: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid student", "invalid-student"),
     InvalidCursor: (HTTP_400_BAD_REQUEST, "Invalid cursor", "invalid-cursor"),
+    StaleCursor: (HTTP_400_BAD_REQUEST, "Page no longer available", "stale-cursor"),
+    InvalidSearch: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid request", "invalid-request"),
     InvalidImport: (HTTP_400_BAD_REQUEST, "Unreadable import", "invalid-import"),
     StudentNotFound: (HTTP_404_NOT_FOUND, "Student not found", "not-found"),
     StaleRevision: (HTTP_412_PRECONDITION_FAILED, "Precondition failed", "stale-revision"),
@@ -174,7 +179,9 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> 
         return problem_response(
             request, status=status, title=title, detail=detail, slug=slug, headers=headers
         )
-    errors = exc.errors if isinstance(exc, InvalidStudent | InvalidAccount) else None
+    errors = (
+        exc.errors if isinstance(exc, InvalidStudent | InvalidAccount | InvalidSearch) else None
+    )
     detail = "Some fields are invalid; see errors." if errors else str(exc)
     return problem_response(
         request,

@@ -25,7 +25,7 @@ from student_registry.domain.bulk_formats import (
 )
 from student_registry.domain.models import Student, StudentCreate
 from student_registry.domain.service import MAX_ATTEMPTS, Registry, generate_id, to_row
-from student_registry.domain.text import fold
+from student_registry.domain.text import fold, name_matches, search_words
 from student_registry.errors import FieldError, InvalidImport
 from student_registry.store.redis_store import ConflictMode, RedisStore, StudentRow
 
@@ -313,11 +313,9 @@ def read_rows(chunks: AsyncIterable[bytes] | Iterable[bytes], fmt: Format) -> Ro
     return RowReader(chunks, fmt)
 
 
-async def _named(students: AsyncIterator[Student], prefix: str) -> AsyncIterator[Student]:
+async def _named(students: AsyncIterator[Student], words: list[str]) -> AsyncIterator[Student]:
     async for student in students:
-        if fold(student.last_name).startswith(prefix) or fold(student.first_name).startswith(
-            prefix
-        ):
+        if name_matches(words, last=fold(student.last_name), first=fold(student.first_name)):
             yield student
 
 
@@ -329,9 +327,9 @@ async def export_students(
     q: str = "",
     on_progress: Callable[[int], None] | None = None,
 ) -> AsyncIterator[bytes]:
-    """Every student (of a course, whose first or last name starts with q) encoded, streamed."""
+    """Every student (of a course, whose names match the search q) encoded, streamed."""
     students = registry.export_students(course=course)
-    if prefix := fold(q.strip()):
-        students = _named(students, prefix)
+    if words := search_words(q):
+        students = _named(students, words)
     async for chunk in encode_students(students, fmt, on_progress=on_progress):
         yield chunk

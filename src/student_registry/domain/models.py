@@ -123,11 +123,27 @@ class StoredStudent(Struct, kw_only=True):
 
 
 class StudentPage(Struct, kw_only=True):
-    """One page of a listing; pass ``next_cursor`` back to get the next one."""
+    """One page of a listing; pass ``next_cursor`` (``previous_cursor``) back for the next one."""
 
     items: list[Student]
-    next_cursor: str | None
-    total: int
+    next_cursor: Annotated[
+        str | None,
+        Meta(description="The cursor of the next page; null on the last one."),
+    ]
+    previous_cursor: Annotated[
+        str | None,
+        Meta(description="The cursor of the page before; null on the first one."),
+    ] = None
+    total: Annotated[
+        int,
+        Meta(
+            description="The number of matches when total_exact is true; for a name search over"
+            " many students, at most this many (counting exactly would read every match)."
+        ),
+    ]
+    total_exact: Annotated[bool, Meta(description="Whether total counts the matches exactly.")] = (
+        True
+    )
 
 
 class CourseCount(Struct, kw_only=True):

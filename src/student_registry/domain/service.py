@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import heapq
 import secrets
 from collections.abc import AsyncIterator
@@ -12,6 +10,8 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from student_registry.domain.cursors import CursorCodec
+from student_registry.domain.listing import Lister
 from student_registry.domain.models import (
     CourseCount,
     StoredStudent,
@@ -22,15 +22,14 @@ from student_registry.domain.models import (
     student_from_hash,
 )
 from student_registry.domain.preconditions import Precondition
-from student_registry.domain.text import compose, fold, make_sort_key
+from student_registry.domain.text import compose, make_sort_key
 from student_registry.errors import (
     Conflict,
-    InvalidCursor,
     StaleRevision,
     StudentExists,
     StudentNotFound,
 )
-from student_registry.store.redis_store import Expected, RedisStore, StudentRow, student_id_of
+from student_registry.store.redis_store import Expected, RedisStore, StudentRow
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 GENERATED_ID_LENGTH = 10
@@ -48,22 +47,6 @@ def utc_now() -> datetime:
 def generate_id() -> str:
     """A short, random, URL-safe student id."""
     return "".join(secrets.choice(ID_ALPHABET) for _ in range(GENERATED_ID_LENGTH))
-
-
-def encode_cursor(sort_key: str) -> str:
-    """An opaque cursor pointing just after a student in the order."""
-    return base64.urlsafe_b64encode(sort_key.encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> str:
-    """The sort key inside a cursor; InvalidCursor when it is not one of ours."""
-    try:
-        sort_key = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidCursor("The cursor is not valid; start again without it.") from None
-    if sort_key.count("\0") != 2:
-        raise InvalidCursor("The cursor is not valid; start again without it.")
-    return sort_key
 
 
 def _as_read(current: StoredStudent) -> Expected:
@@ -101,8 +84,12 @@ def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
 class Registry:
     """The service layer over a store; the API, the page and the CLI all go through it."""
 
-    def __init__(self, store: RedisStore) -> None:
+    def __init__(self, store: RedisStore, *, cursor_secret: bytes | None = None) -> None:
         self.store = store
+        # Cursors are checked with this key: it must be the same for every worker of a
+        # service; a CLI, which hands no cursor out, may make its own.
+        codec = CursorCodec(cursor_secret or secrets.token_bytes(32))
+        self.lister = Lister(store, codec)
 
     async def check_ready(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
@@ -145,31 +132,13 @@ class Registry:
     async def list_students(
         self, *, limit: int, cursor: str | None = None, course: str | None = None, q: str = ""
     ) -> StudentPage:
-        """A page of students in alphabetical order, optionally filtered by course and name."""
-        after = decode_cursor(cursor) if cursor else None
+        """A page of students in alphabetical order, or of a course, or of a name search.
+
+        A search lists by the name that matched, then alphabetically (see walk.lua).
+        Raises InvalidCursor (StaleCursor when the page's student is gone) or InvalidSearch.
+        """
         course = compose(course) if course is not None else None
-        prefix = fold(q.strip())
-        if prefix and course is None:
-            candidates = await self.store.search_candidates(
-                prefix=prefix, after=after, limit=limit + 1
-            )
-            ordered = sorted({sort_key for sort_key, _ in candidates.entries})[: limit + 1]
-            page_keys = ordered[:limit]
-            found = await self.store.get_many([student_id_of(k) for k in page_keys])
-            # A student renamed or removed since the search is left out, and the cursor stays
-            # at the search's place: the walk then neither skips nor repeats anyone else.
-            current = {fields["sort_key"]: fields for fields in found}
-            entries = [(k, current[k]) for k in page_keys if k in current]
-            last_key = page_keys[-1] if page_keys else None
-            total, more = candidates.total, len(ordered) > limit
-        else:
-            page = await self.store.page(course=course, after=after, limit=limit + 1, prefix=prefix)
-            entries, total = page.entries[:limit], page.total
-            last_key = entries[-1][0] if entries else None
-            more = len(page.entries) > limit
-        items = [student_from_hash(fields).student for _, fields in entries]
-        next_cursor = encode_cursor(last_key) if more and last_key else None
-        return StudentPage(items=items, next_cursor=next_cursor, total=total)
+        return await self.lister.page(limit=limit, cursor=cursor, course=course, q=q)
 
     async def update_student(
         self, student_id: str, patch: StudentPatch, *, if_match: Precondition | None = None

@@ -3,6 +3,10 @@
 import unicodedata
 from functools import lru_cache
 
+# A search runs through the names one of its words may start, and checks every word against
+# each name it meets (walk.lua): a few words are plenty for a name, and keep that check short.
+SEARCH_MAX_WORDS = 6
+
 
 def compose(text: str) -> str:
     """The composed (NFC) form of a text, the one names and courses are stored in."""
@@ -24,3 +28,23 @@ def fold(text: str) -> str:
 def make_sort_key(*, last_name: str, first_name: str, student_id: str) -> str:
     """The key that orders students by last name, first name, then id."""
     return f"{fold(last_name)}\0{fold(first_name)}\0{student_id}"
+
+
+def search_words(query: str) -> list[str]:
+    """The folded words of a name search: ``"  Dupont   Marie "`` -> ``["dupont", "marie"]``."""
+    return fold(query).split()
+
+
+def name_matches(words: list[str], *, last: str, first: str) -> bool:
+    """Whether folded names match a search: each word starts the last or the first name, or
+    continues the word before it within the same name ("da silva"). As walk.lua decides."""
+    reached = [True] + [False] * len(words)
+    for start in range(len(words)):
+        if not reached[start]:
+            continue
+        for end in range(start + 1, len(words) + 1):
+            phrase = " ".join(words[start:end])
+            if not (last.startswith(phrase) or first.startswith(phrase)):
+                break
+            reached[end] = True
+    return reached[-1]

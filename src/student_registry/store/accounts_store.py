@@ -47,17 +47,13 @@ class AccountsStore:
 
     def __init__(self, client: Redis) -> None:
         self.client = client
-        self._user_create = client.register_script(_load_script("user_create.lua", shared=False))
-        self._user_update = client.register_script(_load_script("user_update.lua", shared=False))
-        self._token_create = client.register_script(_load_script("token_create.lua", shared=False))
-        self._token_revoke = client.register_script(_load_script("token_revoke.lua", shared=False))
-        self._token_auth = client.register_script(_load_script("token_auth.lua", shared=False))
-        self._throttle_check = client.register_script(
-            _load_script("throttle_check.lua", shared=False)
-        )
-        self._throttle_fail = client.register_script(
-            _load_script("throttle_fail.lua", shared=False)
-        )
+        self._user_create = client.register_script(_load_script("user_create.lua"))
+        self._user_update = client.register_script(_load_script("user_update.lua"))
+        self._token_create = client.register_script(_load_script("token_create.lua"))
+        self._token_revoke = client.register_script(_load_script("token_revoke.lua"))
+        self._token_auth = client.register_script(_load_script("token_auth.lua"))
+        self._throttle_check = client.register_script(_load_script("throttle_check.lua"))
+        self._throttle_fail = client.register_script(_load_script("throttle_fail.lua"))
 
     async def create_user(
         self,

@@ -1,8 +1,15 @@
 """Redis key names. Every key the service writes is built here.
 
-Members of the sorted-set indexes are *sort keys*: ``fold(last)\\0fold(first)\\0id``, all with
-score 0, so ``ZRANGE ... BYLEX`` walks students in alphabetical order and a sort key doubles as
-the pagination cursor. Names never contain NUL (validation forbids control characters).
+Members of the sorted-set indexes are *sort keys*: ``fold(last)\0fold(first)\0id``, all with
+score 0, so ``ZRANGE ... BYLEX`` walks students in alphabetical order. Names never contain NUL
+(validation forbids control characters). A name search reads the order index and the first-name
+index as one index of ``name\0sort key`` entries, each student in it under both of its names:
+any prefix is then two BYLEX ranges, merged (walk.lua).
+
+Lua scripts receive every key they touch in KEYS, as Redis asks (Cluster and proxies route by
+them), but for two kinds that no caller can know before the script has read them: the hashes
+of the students an index walk finds (walk.lua), and the index of the course a student leaves
+when an update-mode import replaces it (import.lua).
 """
 
 PREFIX = "sr"
@@ -37,7 +44,8 @@ def student_key_prefix() -> str:
 
 
 def order_index() -> str:
-    """Sorted set of every student's sort key: the alphabetical list and last-name search."""
+    """Sorted set of every student's sort key: the alphabetical list, and the students by last
+    name for name search."""
     return f"{PREFIX}:idx:order"
 
 

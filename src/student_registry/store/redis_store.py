@@ -15,6 +15,7 @@ from redis.commands.core import AsyncScript
 
 from student_registry.errors import (
     EmailTaken,
+    StaleCursor,
     StaleRevision,
     StoreUnavailable,
     StudentExists,
@@ -66,17 +67,32 @@ class Expected(NamedTuple):
     course: str
 
 
-class Page(NamedTuple):
-    """Students in order, with the sort key of each, and the number of matches in all."""
+class WalkStart(NamedTuple):
+    """Where a walk starts: a position it gave before, or a student (at its first name?)."""
 
-    total: int
-    entries: list[tuple[str, Fields]]
+    position: str = ""
+    student_id: str = ""
+    at_first: bool = False
 
 
-def _load_script(name: str, *, shared: bool) -> str:
-    folder = resources.files("student_registry.store") / "scripts"
-    body = (folder / name).read_text()
-    return (folder / "lib.lua").read_text() + "\n" + body if shared else body
+class Walk(NamedTuple):
+    """One stretch of a walk (walk.lua), in the order it walked."""
+
+    anchor_sort_key: str  # the sort key of the student it started from, '' for none
+    plan: int  # 0: one index in order; i > 0: a search along the names word i may start
+    total: int  # the matches: exact for a list, at most this many for a search
+    resume: str  # where it stopped on its budget, to go on from; '' when it did not
+    exhausted: bool  # it read every member in its way: no match is left
+    entries: list[tuple[str, Fields]]  # each student collected, with its position
+
+
+SCRIPTS = resources.files("student_registry.store") / "scripts"
+# The budget of one call of walk.lua: about as many index members as it may read.
+WALK_BUDGET = 2000
+
+
+def _load_script(name: str, *shared: str) -> str:
+    return "\n".join((SCRIPTS / part).read_text() for part in (*shared, name))
 
 
 @contextmanager
@@ -177,16 +193,16 @@ class RedisStore:
             socket_timeout=socket_timeout,
             connect_timeout=options.get("socket_connect_timeout") or socket_timeout,
         )
-        self._create = self._script("create.lua")
-        self._replace = self._script("replace.lua")
-        self._delete = self._script("delete.lua")
-        self._import = self._script("import.lua")
-        self._page = self._script("page.lua", shared=False)
-        self._search = self._script("search.lua", shared=False)
-        self._check_import = self._script("check_import.lua", shared=False)
+        writes = ("sort_key.lua", "lib.lua")
+        self._create = self._script("create.lua", *writes)
+        self._replace = self._script("replace.lua", *writes)
+        self._delete = self._script("delete.lua", *writes)
+        self._import = self._script("import.lua", *writes)
+        self._walk = self._script("walk.lua", "sort_key.lua")
+        self._check_import = self._script("check_import.lua")
 
-    def _script(self, name: str, *, shared: bool = True) -> AsyncScript:
-        return self.client.register_script(_load_script(name, shared=shared))
+    def _script(self, name: str, *shared: str) -> AsyncScript:
+        return self.client.register_script(_load_script(name, *shared))
 
     async def close(self) -> None:
         """Close every connection."""
@@ -320,43 +336,74 @@ class RedisStore:
             if stored
         ]
 
-    async def page(
-        self, *, course: str | None, after: str | None, limit: int, prefix: str = ""
-    ) -> Page:
-        """Up to `limit` students after a sort key, in order, optionally in one course."""
-        index = keys.course_index(course) if course is not None else keys.order_index()
-        lower = f"({after}" if after else "-"
-        with _translate_errors():
-            raw = await self._page(
-                keys=[index], args=[keys.student_key_prefix(), lower, limit, prefix]
-            )
-        entries = [
-            (raw[i], _student(student_id_of(raw[i]), _pairs(raw[i + 1])))
-            for i in range(1, len(raw), 2)
-            if raw[i + 1]
-        ]
-        return Page(total=int(raw[0]), entries=entries)
+    async def walk(
+        self,
+        *,
+        course: str | None,
+        words: Sequence[str] = (),
+        plan: int = 0,
+        wanted: int,
+        backward: bool = False,
+        inclusive: bool = False,
+        start: WalkStart | None = None,
+        budget: int = WALK_BUDGET,
+    ) -> Walk:
+        """Up to `wanted` students from a start on, in order (see walk.lua).
 
-    async def search_candidates(self, *, prefix: str, after: str | None, limit: int) -> Page:
-        """Sort keys that may fill the next page of a name-prefix search, and the match count."""
-        lower = f"({after}" if after and after > prefix else f"[{prefix}"
+        Raises StaleCursor when the student it starts from no longer exists.
+        """
+        walk_keys = [keys.order_index(), keys.first_name_index()]
+        if course is not None:
+            walk_keys.append(keys.course_index(course))
+        if start is not None and start.student_id:
+            walk_keys.append(keys.student_key(start.student_id))
+            how, value = "id", start.student_id
+        elif start is not None:
+            how, value = "at", start.position
+        else:
+            how, value = "", ""
+        args = [
+            keys.student_key_prefix(),
+            wanted,
+            budget,
+            plan,
+            "b" if backward else "f",
+            "1" if inclusive else "0",
+            how,
+            value,
+            "f" if start is not None and start.at_first else "l",
+            "1" if course is not None else "0",
+            *words,
+        ]
         with _translate_errors():
-            raw = await self._search(
-                keys=[keys.order_index(), keys.first_name_index()],
-                args=[prefix, lower, after or "", limit],
-            )
-        return Page(total=int(raw[0]), entries=[(sort_key, {}) for sort_key in raw[1:]])
+            raw = await self._walk(keys=walk_keys, args=args)
+        if raw[0] == "gone":
+            raise StaleCursor()
+        plan = int(raw[2])
+        entries = []
+        for i in range(6, len(raw), 2):
+            if raw[i + 1]:
+                sort_key = raw[i].split("\0", 1)[1] if plan else raw[i]
+                entries.append((raw[i], _student(student_id_of(sort_key), _pairs(raw[i + 1]))))
+        return Walk(
+            anchor_sort_key=raw[1],
+            plan=plan,
+            total=int(raw[3]),
+            resume=raw[4],
+            exhausted=raw[5] == 1,
+            entries=entries,
+        )
 
     async def iter_all(self, *, course: str | None, batch: int = 1000) -> AsyncIterator[Fields]:
         """Every student in order, read a batch at a time: constant memory for any count."""
-        after: str | None = None
+        start: WalkStart | None = None
         while True:
-            page = await self.page(course=course, after=after, limit=batch)
-            for _, fields in page.entries:
+            walk = await self.walk(course=course, wanted=batch, start=start)
+            for _, fields in walk.entries:
                 yield fields
-            if len(page.entries) < batch:
+            if walk.exhausted or not walk.entries:
                 return
-            after = page.entries[-1][0]
+            start = WalkStart(position=walk.entries[-1][0])
 
     async def course_counts(self) -> dict[str, int]:
         """Number of students per course."""

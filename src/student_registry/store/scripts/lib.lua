@@ -37,14 +37,6 @@ local function decode_words(encoded)
   return result
 end
 
--- The sort key the scripts derive from stored names: folding (lower case, no accents) is
--- lower-casing for ASCII names, which is all Lua can do. A student whose sort key differs keeps
--- it in its hash (field k); the others, most of them, save the bytes. Python reads it the same
--- way (redis_store.derived_sort_key).
-local function derived_sort_key(student_id, first_name, last_name)
-  return string.lower(last_name) .. '\0' .. string.lower(first_name) .. '\0' .. student_id
-end
-
 local function first_member(sort_key)
   local last_end = string.find(sort_key, '\0', 1, true)
   local first_end = string.find(sort_key, '\0', last_end + 1, true)

@@ -1,0 +1,315 @@
+-- One stretch of a walk through the students in order, with their hashes, in one round trip:
+-- the alphabetical list, one course, or a name search (over everyone, or within one course).
+--
+-- KEYS[1]: order index, KEYS[2]: first-name index, then the course's index when the walk is
+-- within a course, then the hash of the student the walk starts from when it starts from one.
+-- ARGV[1]: student hash prefix, ARGV[2]: how many matches to collect, ARGV[3]: how many index
+-- members to read at most (the budget), ARGV[4]: the plan (below; -1 to choose one),
+-- ARGV[5]: 'f' forward or 'b' backward, ARGV[6]: '1' if the starting position itself may be
+-- collected, ARGV[7]: where the walk starts: '' at the beginning, 'at' at the position ARGV[8],
+-- 'id' at the student ARGV[8] (at its first name when ARGV[9] is 'f', else its last name),
+-- ARGV[10]: '1' within a course, ARGV[11..]: the words searched for, folded.
+--
+-- Returns {'gone'} when the starting student no longer exists, else {'ok', its sort key ('' if
+-- none), plan, total, where the walk stopped on its budget ('' if it did not), 1 if no member
+-- is left to read else 0, then position and hash of each student collected}.
+--
+-- Plan 0 reads one index in order: the order index, or the course's. Positions are sort keys.
+-- A name search (plan i > 0) reads a virtual index of `name\0sort key` entries, each student
+-- in it twice: under its last name (an order index member, with its last name put in front:
+-- the order is the same) and under its first name (a first-name index member as it is). The
+-- entries whose name starts with a prefix are then two BYLEX ranges, merged: O(log N) to find,
+-- then one step an entry, whatever the data. A student met under both names is collected at
+-- the smaller entry only; results come by that name, then by sort key.
+-- Every word must start the first or last name, or continue the word before it within one name
+-- ("da silva"). Plan i walks the names that word i can be part of: those starting with "word
+-- j ... word i" for some j <= i; it filters them against all the words with the sort key alone.
+-- The first page picks the plan with the fewest entries (ZLEXCOUNT is O(log N)); its cursors
+-- keep it, so the order stays the same from page to page.
+--
+-- The budget: Redis runs one script at a time, and data can be made so that most members read
+-- do not match (a million Annes and a search for "anne zz"). So a call reads about `budget`
+-- members at most, answers where it stopped, and the caller goes on from there in another call,
+-- letting other clients in between. A student's hash is read only for those collected.
+
+local ORDER, FIRST = KEYS[1], KEYS[2]
+local hash_prefix, wanted, budget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local plan, backward, inclusive = tonumber(ARGV[4]), ARGV[5] == 'b', ARGV[6] == '1'
+local start, start_value, at_first = ARGV[7], ARGV[8], ARGV[9] == 'f'
+local COURSE = ARGV[10] == '1' and KEYS[3] or nil
+local ANCHOR = start == 'id' and KEYS[#KEYS] or nil
+local words = {}
+for i = 11, #ARGV do
+  words[#words + 1] = ARGV[i]
+end
+-- No UTF-8 text holds this byte: a prefix followed by it ends the range of the prefix.
+local HIGH = '\255'
+-- A stream reads what a page needs at first, then more each time, when filtering leaves little.
+local FIRST_CHUNK, LAST_CHUNK = math.min(wanted + 1, 100), 256
+
+-- Redis orders members byte by byte; Lua's < follows the locale Redis runs in (strcoll).
+local function less(a, b)
+  if a == b then
+    return false
+  end
+  for i = 1, math.min(#a, #b) do
+    local x, y = string.byte(a, i), string.byte(b, i)
+    if x ~= y then
+      return x < y
+    end
+  end
+  return #a < #b
+end
+
+local function split(sort_key)
+  local last_end = string.find(sort_key, '\0', 1, true)
+  local first_end = string.find(sort_key, '\0', last_end + 1, true)
+  return string.sub(sort_key, 1, last_end - 1), string.sub(sort_key, last_end + 1, first_end - 1),
+    string.sub(sort_key, first_end + 1)
+end
+
+local function after_name(entry)
+  return string.sub(entry, string.find(entry, '\0', 1, true) + 1)
+end
+
+local function starts(name, prefix)
+  return string.sub(name, 1, #prefix) == prefix
+end
+
+-- PHRASES[j][i]: words j to i joined by spaces.
+local PHRASES = {}
+for j = 1, #words do
+  PHRASES[j] = {[j] = words[j]}
+  for i = j + 1, #words do
+    PHRASES[j][i] = PHRASES[j][i - 1] .. ' ' .. words[i]
+  end
+end
+
+-- Whether the words cut into runs that each start the last or the first name.
+local function matches(last, first)
+  local reached = {[0] = true}
+  for j = 1, #words do
+    if reached[j - 1] then
+      for i = j, #words do
+        local phrase = PHRASES[j][i]
+        if not (starts(last, phrase) or starts(first, phrase)) then
+          break -- a longer run starts with this one: it cannot start a name either
+        end
+        reached[i] = true
+      end
+    end
+  end
+  return reached[#words] == true
+end
+
+-- The prefixes plan i walks: "word j ... word i" for j <= i, leaving out any that extends
+-- another (its range is inside the other's).
+local function plan_prefixes(i)
+  local prefixes = {}
+  for j = 1, i do
+    local phrase, covered = PHRASES[j][i], false
+    for k = j + 1, i do
+      covered = covered or starts(phrase, PHRASES[k][i])
+    end
+    if not covered then
+      prefixes[#prefixes + 1] = phrase
+    end
+  end
+  return prefixes
+end
+
+local function entries(prefixes)
+  local n = 0
+  for _, prefix in ipairs(prefixes) do
+    local low, high = '[' .. prefix, '[' .. prefix .. HIGH
+    n = n + redis.call('ZLEXCOUNT', ORDER, low, high) + redis.call('ZLEXCOUNT', FIRST, low, high)
+  end
+  return n
+end
+
+-- The total: exact for a list, else at most the entries of the cheapest plan (and the course).
+local total
+if #words == 0 then
+  total = redis.call('ZCARD', COURSE or ORDER)
+  plan = 0
+else
+  local cheapest, cheapest_plan = nil, nil
+  for i = 1, #words do
+    local n = entries(plan_prefixes(i))
+    if not cheapest or n < cheapest then
+      cheapest, cheapest_plan = n, i
+    end
+  end
+  total = cheapest
+  if COURSE then
+    total = math.min(total, redis.call('ZCARD', COURSE))
+    plan = 0
+  elseif plan < 0 then
+    plan = cheapest_plan
+  end
+end
+
+-- Where the walk starts, as a position in the order it walks.
+local anchor_sort_key, position = '', nil
+if ANCHOR then
+  local found = redis.call('HMGET', ANCHOR, 'f', 'l', 'k')
+  if not found[1] then
+    return {'gone'}
+  end
+  anchor_sort_key = found[3] or derived_sort_key(start_value, found[1], found[2])
+  position = anchor_sort_key
+  if plan > 0 then
+    local last, first = split(anchor_sort_key)
+    position = (at_first and first or last) .. '\0' .. anchor_sort_key
+  end
+elseif start == 'at' then
+  position = start_value
+end
+
+-- The streams merged: each reads one index between two BYLEX bounds, in walk order.
+local streams = {}
+local function bound(value, closed)
+  return (closed and '[' or '(') .. value
+end
+
+local function add_stream(key, kind, from, to)
+  streams[#streams + 1] = {key = key, kind = kind, from = from, to = to, chunk = FIRST_CHUNK}
+end
+
+-- The bounds of the members of `prefix` in an index whose members are entries (FIRST) or sort
+-- keys (ORDER, read as entries with the last name in front), from the position on.
+local function add_prefix_streams(prefix)
+  local low, high = prefix, prefix .. HIGH
+  local entry_from, key_from = nil, nil
+  if position then
+    -- In ORDER, the entries after `name\0x` are the members after `x` if x has that last
+    -- name, else after all members with last names up to `name` (before, walking back).
+    local name, x = string.sub(position, 1, string.find(position, '\0', 1, true) - 1),
+      after_name(position)
+    local key, closed = x, inclusive
+    if less(x, name .. '\0') then
+      key, closed = name, false
+    elseif less(name .. '\0' .. HIGH, x) then
+      key, closed = name .. '\0' .. HIGH, false
+    end
+    entry_from, key_from = {position, inclusive}, {key, closed}
+  end
+  for _, index in ipairs({{FIRST, 'entry', entry_from}, {ORDER, 'order', key_from}}) do
+    local from = index[3]
+    if backward then
+      local first = (from and not less(high, from[1])) and bound(from[1], from[2]) or '[' .. high
+      add_stream(index[1], index[2], first, '[' .. low)
+    else
+      local first = (from and not less(from[1], low)) and bound(from[1], from[2]) or '[' .. low
+      add_stream(index[1], index[2], first, '[' .. high)
+    end
+  end
+end
+
+local prefixes = {}
+if plan == 0 then
+  local from = position and bound(position, inclusive) or (backward and '+' or '-')
+  add_stream(COURSE or ORDER, 'sort_key', from, backward and '-' or '+')
+else
+  prefixes = plan_prefixes(plan)
+  for _, prefix in ipairs(prefixes) do
+    add_prefix_streams(prefix)
+  end
+end
+
+local read = 0
+local function refill(stream)
+  local members, chunk = nil, stream.chunk
+  if backward then
+    members = redis.call('ZRANGE', stream.key, stream.from, stream.to, 'BYLEX', 'REV', 'LIMIT', 0,
+      chunk)
+  else
+    members = redis.call('ZRANGE', stream.key, stream.from, stream.to, 'BYLEX', 'LIMIT', 0, chunk)
+  end
+  read = read + #members
+  stream.members, stream.next = members, 1
+  stream.done = #members < chunk
+  stream.chunk = math.min(chunk * 2, LAST_CHUNK)
+  if not stream.done then
+    stream.from = '(' .. members[#members]
+  end
+end
+
+local function head(stream)
+  local member = stream.members[stream.next]
+  if member and stream.kind == 'order' then
+    return string.sub(member, 1, string.find(member, '\0', 1, true) - 1) .. '\0' .. member
+  end
+  return member
+end
+
+local function in_plan(name)
+  for _, prefix in ipairs(prefixes) do
+    if starts(name, prefix) then
+      return true
+    end
+  end
+  return false
+end
+
+-- Whether to collect the student at this position: it matches, and this is its smaller entry.
+local function wanted_here(stream, position)
+  local sort_key = stream.kind == 'sort_key' and position or after_name(position)
+  local last, first = split(sort_key)
+  if #words > 0 and not matches(last, first) then
+    return false
+  end
+  if plan > 0 then
+    local name, other = last, first
+    if stream.kind == 'entry' then
+      name, other = first, last
+    end
+    if less(other, name) and in_plan(other) then
+      return false
+    end
+  end
+  return true
+end
+
+local collected, last_read, stopped, exhausted = {}, nil, false, false
+while #collected < wanted do
+  local best, best_position = nil, nil
+  for _, stream in ipairs(streams) do
+    if not stream.members then
+      refill(stream)
+    elseif stream.next > #stream.members and not stream.done then
+      if read >= budget then
+        stopped = true
+        break
+      end
+      refill(stream)
+    end
+    local here = head(stream)
+    if here and (not best or (backward and less(best_position, here))
+        or (not backward and less(here, best_position))) then
+      best, best_position = stream, here
+    end
+  end
+  if stopped then
+    break
+  end
+  if not best then
+    exhausted = true
+    break
+  end
+  best.next = best.next + 1
+  -- A student whose two names are the same is met twice at the same position, once in each.
+  if best_position ~= last_read and wanted_here(best, best_position) then
+    collected[#collected + 1] = best_position
+  end
+  last_read = best_position
+end
+
+local out = {'ok', anchor_sort_key, plan, total, stopped and last_read or '', exhausted and 1 or 0}
+for _, position in ipairs(collected) do
+  local _, _, student_id = split(plan > 0 and after_name(position) or position)
+  out[#out + 1] = position
+  -- The hash of a student found in an index: its key is known only once the walk has met it.
+  out[#out + 1] = redis.call('HGETALL', hash_prefix .. student_id)
+end
+return out
