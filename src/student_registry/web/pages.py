@@ -19,6 +19,7 @@ from litestar.status_codes import (
 )
 
 from student_registry.domain import rules
+from student_registry.domain.cursors import MAX_LENGTH as CURSOR_MAX_LENGTH
 from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.preconditions import exact_revision
 from student_registry.domain.service import Registry
@@ -40,8 +41,6 @@ from student_registry.web.i18n import gettext as _
 PAGE_SIZE = 50
 # The course filter suggests this many courses, the most populated; any other can be typed.
 COURSE_SUGGESTIONS = 200
-# Cursors of the pages before this one, joined by '.': previous and page number need no state.
-CURSOR_SEPARATOR = "."
 
 FormData = URLEncodedBody[dict[str, str]]
 # The original app's form: refused when a browser says it comes from another site.
@@ -66,10 +65,11 @@ def _status_of(exc: RegistryError) -> int:
     return HTTP_422_UNPROCESSABLE_ENTITY
 
 
-def _list_url(*, q: str, course: str, trail: list[str]) -> str:
+def _list_url(*, q: str, course: str, cursor: str | None = None, number: int = 1) -> str:
+    """A page of the list: one cursor and the page's number, never the pages before it."""
     params = {k: v for k, v in (("q", q), ("course", course)) if v}
-    if trail:
-        params["after"] = CURSOR_SEPARATOR.join(trail)
+    if cursor:
+        params.update(cursor=cursor, page=str(number))
     return "/?" + urlencode(params) if params else "/"
 
 
@@ -84,20 +84,25 @@ class PageController(Controller):
         *,
         q: str = "",
         course: str = "",
-        after: str = "",
+        cursor: str = "",
+        number: int = 1,
         notice: str = "",
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
         status_code: int = 200,
     ) -> Template:
-        trail = [c for c in after.split(CURSOR_SEPARATOR) if c] if after else []
-        try:
-            page = await registry.list_students(
-                limit=PAGE_SIZE, cursor=trail[-1] if trail else None, course=course or None, q=q
+        page = await registry.list_students(
+            limit=PAGE_SIZE, cursor=cursor or None, course=course or None, q=q
+        )
+        # The number only labels the page; the first page is the one with nothing before it.
+        number = number if page.previous_cursor else 1
+        previous_url = next_url = None
+        if page.previous_cursor:
+            previous_url = _list_url(
+                q=q, course=course, cursor=page.previous_cursor, number=max(1, number - 1)
             )
-        except InvalidCursor:
-            trail = []
-            page = await registry.list_students(limit=PAGE_SIZE, course=course or None, q=q)
+        if page.next_cursor:
+            next_url = _list_url(q=q, course=course, cursor=page.next_cursor, number=number + 1)
         courses = await registry.popular_courses(limit=COURSE_SUGGESTIONS)
         return Template(
             template_name="index.html",
@@ -107,12 +112,10 @@ class PageController(Controller):
                 "q": q,
                 "course": course,
                 "courses": courses,
-                "page_number": len(trail) + 1,
-                "page_count": max(1, math.ceil(page.total / PAGE_SIZE)),
-                "previous_url": _list_url(q=q, course=course, trail=trail[:-1]) if trail else None,
-                "next_url": _list_url(q=q, course=course, trail=[*trail, page.next_cursor])
-                if page.next_cursor
-                else None,
+                "page_number": number,
+                "page_count": max(number, math.ceil(page.total / PAGE_SIZE)),
+                "previous_url": previous_url,
+                "next_url": next_url,
                 "notice": notice,
                 "values": values or {},
                 "errors": errors or {},
@@ -126,13 +129,17 @@ class PageController(Controller):
         registry: NamedDependency[Registry],
         q: Annotated[str, QueryParameter(max_length=100)] = "",
         course: Annotated[str, QueryParameter(max_length=rules.TEXT_INPUT_MAX)] = "",
-        after: Annotated[str, QueryParameter(max_length=16384)] = "",
+        cursor: Annotated[str, QueryParameter(max_length=CURSOR_MAX_LENGTH)] = "",
+        page: Annotated[int, QueryParameter(ge=1, le=10**9)] = 1,
+        restarted: FromQuery[bool] = False,
         registered: Annotated[str, QueryParameter(max_length=64)] = "",
         deleted: Annotated[str, QueryParameter(max_length=300)] = "",
-    ) -> Template:
+    ) -> Template | Redirect:
         """The registration form and the list of students."""
         notice = ""
-        if registered:
+        if restarted:
+            notice = _("This page's starting point no longer exists; here is the first page.")
+        elif registered:
             try:
                 student = (await registry.get_student(registered)).student
                 notice = _("Registered {first} {last} ({id})").format(
@@ -143,9 +150,18 @@ class PageController(Controller):
         elif re.fullmatch(rules.ID_PATTERN, deleted):
             # Only an id is shown from the URL, so a crafted link cannot say anything of its own.
             notice = _("Deleted the student {id}.").format(id=deleted)
-        return await self._render_index(
-            registry, q=q.strip(), course=course.strip(), after=after, notice=notice
-        )
+        course = course.strip()
+        try:
+            return await self._render_index(
+                registry, q=q.strip(), course=course, cursor=cursor, number=page, notice=notice
+            )
+        except InvalidCursor:
+            # A page whose first student was removed or renamed, or a link made by hand.
+            params = {k: v for k, v in (("q", q), ("course", course)) if v}
+            return Redirect(
+                path="/?" + urlencode({**params, "restarted": "1"}),
+                status_code=HTTP_303_SEE_OTHER,
+            )
 
     async def _register(self, registry: Registry, values: dict[str, str]) -> Template | Redirect:
         try:
