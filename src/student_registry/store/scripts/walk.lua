@@ -65,15 +65,17 @@ local function split(sort_key)
   local last_end = string.find(sort_key, '\0', 1, true)
   local first_end = string.find(sort_key, '\0', last_end + 1, true)
   return string.sub(sort_key, 1, last_end - 1), string.sub(sort_key, last_end + 1, first_end - 1),
-    string.sub(sort_key, first_end + 1)
+    first_end
 end
 
 local function after_name(entry)
   return string.sub(entry, string.find(entry, '\0', 1, true) + 1)
 end
 
-local function starts(name, prefix)
-  return string.sub(name, 1, #prefix) == prefix
+-- Whether the text has the prefix at this index (a name in a member ends at a NUL, which no
+-- prefix holds: a prefix longer than the name does not match).
+local function starts(text, at, prefix)
+  return string.sub(text, at, at + #prefix - 1) == prefix
 end
 
 -- PHRASES[j][i]: words j to i joined by spaces.
@@ -85,21 +87,29 @@ for j = 1, #words do
   end
 end
 
--- Whether the words cut into runs that each start the last or the first name.
-local function matches(last, first)
-  local reached = {[0] = true}
+-- Whether the words cut into runs that each start the last or the first name, found in the
+-- text at these indexes.
+local reached = {}
+local function matches(text, last_at, first_at)
+  if #words == 1 then
+    return starts(text, last_at, words[1]) or starts(text, first_at, words[1])
+  end
+  reached[0] = true
+  for i = 1, #words do
+    reached[i] = false
+  end
   for j = 1, #words do
     if reached[j - 1] then
       for i = j, #words do
         local phrase = PHRASES[j][i]
-        if not (starts(last, phrase) or starts(first, phrase)) then
+        if not (starts(text, last_at, phrase) or starts(text, first_at, phrase)) then
           break -- a longer run starts with this one: it cannot start a name either
         end
         reached[i] = true
       end
     end
   end
-  return reached[#words] == true
+  return reached[#words]
 end
 
 -- The prefixes plan i walks: "word j ... word i" for j <= i, leaving out any that extends
@@ -109,7 +119,7 @@ local function plan_prefixes(i)
   for j = 1, i do
     local phrase, covered = PHRASES[j][i], false
     for k = j + 1, i do
-      covered = covered or starts(phrase, PHRASES[k][i])
+      covered = covered or starts(phrase, 1, PHRASES[k][i])
     end
     if not covered then
       prefixes[#prefixes + 1] = phrase
@@ -217,6 +227,15 @@ else
   end
 end
 
+-- A stream's next member, and its position in the walk (stream.head; nil when it has none).
+local function advance(stream)
+  local member = stream.members[stream.next]
+  stream.member, stream.head = member, member
+  if member and stream.kind == 'order' then
+    stream.head = string.sub(member, 1, string.find(member, '\0', 1, true) - 1) .. '\0' .. member
+  end
+end
+
 local read = 0
 local function refill(stream)
   local members, chunk = nil, stream.chunk
@@ -233,39 +252,42 @@ local function refill(stream)
   if not stream.done then
     stream.from = '(' .. members[#members]
   end
+  advance(stream)
 end
 
-local function head(stream)
-  local member = stream.members[stream.next]
-  if member and stream.kind == 'order' then
-    return string.sub(member, 1, string.find(member, '\0', 1, true) - 1) .. '\0' .. member
-  end
-  return member
-end
-
-local function in_plan(name)
+-- Whether the plan walks the name found in the text at this index.
+local function in_plan(text, at)
   for _, prefix in ipairs(prefixes) do
-    if starts(name, prefix) then
+    if starts(text, at, prefix) then
       return true
     end
   end
   return false
 end
 
--- Whether to collect the student at this position: it matches, and this is its smaller entry.
-local function wanted_here(stream, position)
-  local sort_key = stream.kind == 'sort_key' and position or after_name(position)
-  local last, first = split(sort_key)
-  if #words > 0 and not matches(last, first) then
+-- Whether to collect the student a stream is at: it matches, and this is its smaller entry.
+-- Read in the member itself, without cutting it: most members a filtered walk reads go.
+local function wanted_here(stream)
+  local member = stream.member
+  local last_at = stream.kind == 'entry' and string.find(member, '\0', 1, true) + 1 or 1
+  local first_at = string.find(member, '\0', last_at, true) + 1
+  if #words > 0 and not matches(member, last_at, first_at) then
     return false
   end
   if plan > 0 then
-    local name, other = last, first
+    local name_at, other_at = last_at, first_at
     if stream.kind == 'entry' then
-      name, other = first, last
+      name_at, other_at = first_at, last_at
     end
-    if less(other, name) and in_plan(other) then
-      return false
+    if in_plan(member, other_at) then
+      local first_end = string.find(member, '\0', first_at, true)
+      local last = string.sub(member, last_at, first_at - 2)
+      local first = string.sub(member, first_at, first_end - 1)
+      local name, other = last, first
+      if name_at == first_at then
+        name, other = first, last
+      end
+      return not less(other, name)
     end
   end
   return true
@@ -273,21 +295,21 @@ end
 
 local collected, last_read, stopped, exhausted = {}, nil, false, false
 while #collected < wanted do
-  local best, best_position = nil, nil
+  local best = nil
   for _, stream in ipairs(streams) do
     if not stream.members then
       refill(stream)
-    elseif stream.next > #stream.members and not stream.done then
+    elseif not stream.head and not stream.done then
       if read >= budget then
         stopped = true
         break
       end
       refill(stream)
     end
-    local here = head(stream)
-    if here and (not best or (backward and less(best_position, here))
-        or (not backward and less(here, best_position))) then
-      best, best_position = stream, here
+    local here = stream.head
+    if here and (not best or (backward and less(best.head, here))
+        or (not backward and less(here, best.head))) then
+      best = stream
     end
   end
   if stopped then
@@ -297,19 +319,22 @@ while #collected < wanted do
     exhausted = true
     break
   end
-  best.next = best.next + 1
+  local position = best.head
   -- A student whose two names are the same is met twice at the same position, once in each.
-  if best_position ~= last_read and wanted_here(best, best_position) then
-    collected[#collected + 1] = best_position
+  if position ~= last_read and wanted_here(best) then
+    collected[#collected + 1] = position
   end
-  last_read = best_position
+  last_read = position
+  best.next = best.next + 1
+  advance(best)
 end
 
 local out = {'ok', anchor_sort_key, plan, total, stopped and last_read or '', exhausted and 1 or 0}
 for _, position in ipairs(collected) do
-  local _, _, student_id = split(plan > 0 and after_name(position) or position)
+  local sort_key = plan > 0 and after_name(position) or position
+  local _, _, first_end = split(sort_key)
   out[#out + 1] = position
   -- The hash of a student found in an index: its key is known only once the walk has met it.
-  out[#out + 1] = redis.call('HGETALL', hash_prefix .. student_id)
+  out[#out + 1] = redis.call('HGETALL', hash_prefix .. string.sub(sort_key, first_end + 1))
 end
 return out
