@@ -2,13 +2,15 @@
 
 On a fresh redis-server persisting like the Compose stack, with generated students (CSV files in
 a temporary folder):
-1. 1,000 students imported; the service (as the container runs it) measured under wrk: list a
-   page of 50 and prefix search, p99.
+1. 1,000 students imported, and a tenth as many with first names no two share; the service (as
+   the container runs it) measured under wrk: list a page of 50, prefix search, and a search
+   whose prefix matches all those distinct first names, p99.
 2. Redis emptied; 100,000 students imported by `student-registry import` (students/s, peak RSS),
    Redis memory per student (`INFO memory` used_memory delta), then exported by
    `student-registry export --format csv` (students/s, peak RSS).
-3. 900,000 more imported (1,000,000 in all), exported again (peak RSS), and list and search
-   measured again: their p99 should not grow with the number of students.
+3. 900,000 more imported (1,000,000 in all), exported again (peak RSS), a tenth as many with
+   distinct first names added, and list and both searches measured again: their p99 should
+   not grow with the number of students, nor with the number of names a prefix matches.
 Prints the figures and the bars, and writes them to bench/results/scale.json.
 
     uv run python bench/scale.py [--duration 10] [--students 1000000]
@@ -52,10 +54,13 @@ from harness import (
     write_results,
     wrk,
 )
-from students import SEARCH_PREFIXES, write_csv
+from students import DISTINCT_PREFIXES, SEARCH_PREFIXES, write_csv
 
 SMALL = 1_000
 BULK = 100_000
+# Reads are measured with one student in DISTINCT_SHARE more, each with a first name of its own
+# (added after memory is measured, which stays that of the usual students).
+DISTINCT_SHARE = 10
 SECRET_KEY = "bench-secret-key-not-for-production"
 
 
@@ -114,10 +119,29 @@ def count(client: redis.Redis) -> int:
     return int(client.zcard(keys.order_index()))
 
 
+def script_us(client: redis.Redis) -> float:
+    """Microseconds Redis spent in a script call, on average, since its statistics were reset.
+
+    Redis runs one script at a time: this is how long each page held it, whatever the load
+    of the machine did to the latencies wrk measures.
+    """
+    stats = client.info("commandstats").get("cmdstat_evalsha", {})
+    return float(stats.get("usec_per_call", 0.0))
+
+
 def measure_reads(
-    procs: Processes, client: redis.Redis, redis_url: str, *, duration: float, label: str
+    procs: Processes,
+    client: redis.Redis,
+    redis_url: str,
+    *,
+    duration: float,
+    label: str,
+    redis_us: dict[str, float],
 ) -> dict[str, WrkResult]:
-    """Start the service, measure list and search under wrk, stop it."""
+    """Start the service, measure list and searches under wrk, stop it.
+
+    Fills redis_us with the Redis time of each scenario's script calls.
+    """
     wait_for_saves(client)
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
@@ -130,13 +154,17 @@ def measure_reads(
         for scenario, script, args in (
             ("list", "list.lua", []),
             ("search", "search.lua", [",".join(SEARCH_PREFIXES)]),
+            ("search-distinct", "search.lua", [",".join(DISTINCT_PREFIXES)]),
         ):
             wrk(script, base_url, duration=min(3.0, duration / 4), procs=procs, args=args)
+            client.config_resetstat()
             result = wrk(script, base_url, duration=duration, procs=procs, args=args)
             results[scenario] = result
+            redis_us[scenario] = script_us(client)
             print(
                 f"   {scenario} at {label}: {result.rate:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
-                f"p99 {result.p99_ms:.2f} ms, other programs {result.cpu.others:.2f} cores",
+                f"p99 {result.p99_ms:.2f} ms, Redis {redis_us[scenario]:.0f} us a script call, "
+                f"other programs {result.cpu.others:.2f} cores",
                 flush=True,
             )
             if result.failed:
@@ -204,8 +232,10 @@ def figures_table(figures: dict[str, Any]) -> str:
     return table(["operation", "students", "seconds", "students/s", "peak RSS MB"], rows)
 
 
-def reads_table(reads: dict[str, dict[str, WrkResult]]) -> str:
-    """List and search at each size."""
+def reads_table(
+    reads: dict[int, dict[str, WrkResult]], redis_us: dict[int, dict[str, float]]
+) -> str:
+    """List and searches at each size."""
     rows = [
         [
             scenario,
@@ -213,12 +243,13 @@ def reads_table(reads: dict[str, dict[str, WrkResult]]) -> str:
             f"{r.rate:,.0f}",
             f"{r.p50_ms:.2f}",
             f"{r.p99_ms:.2f}",
+            f"{redis_us[size][scenario]:.0f}",
             f"{r.cpu.others:.2f}",
         ]
         for size, results in reads.items()
         for scenario, r in results.items()
     ]
-    headers = ["scenario", "students", "req/s", "p50 ms", "p99 ms", "other cores"]
+    headers = ["scenario", "students", "req/s", "p50 ms", "p99 ms", "Redis us/call", "other cores"]
     return table(headers, rows)
 
 
@@ -266,6 +297,7 @@ def main(argv: list[str] | None = None) -> int:
     large = args.students
     figures: dict[str, Any] = {}
     reads: dict[int, dict[str, WrkResult]] = {}
+    redis_us: dict[int, dict[str, float]] = {SMALL: {}, args.students: {}}
     with tempfile.TemporaryDirectory(prefix="sr-scale-") as tmp, Processes(Path(tmp)) as procs:
         workdir = Path(tmp)
         try:
@@ -274,11 +306,23 @@ def main(argv: list[str] | None = None) -> int:
             small_csv = write_csv(workdir / "small.csv", SMALL)
             bulk_csv = write_csv(workdir / "bulk.csv", BULK)
             rest_csv = write_csv(workdir / "rest.csv", large - BULK, start=BULK + 1)
+            small_distinct = write_csv(
+                workdir / "small-distinct.csv", SMALL // DISTINCT_SHARE, distinct=True
+            )
+            large_distinct = write_csv(
+                workdir / "large-distinct.csv", large // DISTINCT_SHARE, distinct=True
+            )
 
             print(f"\n== {SMALL:,} students", flush=True)
             import_file(small_csv, SMALL, redis_url, workdir)
+            import_file(small_distinct, SMALL // DISTINCT_SHARE, redis_url, workdir)
             reads[SMALL] = measure_reads(
-                procs, client, redis_url, duration=args.duration, label="1k"
+                procs,
+                client,
+                redis_url,
+                duration=args.duration,
+                label="1k",
+                redis_us=redis_us[SMALL],
             )
 
             print(f"\n== {BULK:,} students, imported and exported", flush=True)
@@ -306,8 +350,14 @@ def main(argv: list[str] | None = None) -> int:
             wait_for_saves(client)
             done = export_all(large, redis_url, workdir)
             figures["export_all"] = command_figures("export (CSV, CLI)", large, done)
+            import_file(large_distinct, large // DISTINCT_SHARE, redis_url, workdir)
             reads[large] = measure_reads(
-                procs, client, redis_url, duration=args.duration, label="large"
+                procs,
+                client,
+                redis_url,
+                duration=args.duration,
+                label="large",
+                redis_us=redis_us[large],
             )
         except BenchError as exc:
             print(f"\nError: {exc}", file=sys.stderr)
@@ -318,12 +368,18 @@ def main(argv: list[str] | None = None) -> int:
 
     checked = [
         Bar(
-            f"list page p99 at {large:,} students vs at {SMALL:,}",
-            ratio(reads[large]["list"].p99_ms, reads[SMALL]["list"].p99_ms),
+            f"{what} p99 at {large:,} students vs at {SMALL:,}",
+            ratio(reads[large][scenario].p99_ms, reads[SMALL][scenario].p99_ms),
             1.5,
             at_least=False,
             unit="x",
-        ),
+        )
+        for scenario, what in (
+            ("list", "list page"),
+            ("search", "prefix search"),
+            ("search-distinct", "search of many distinct first names"),
+        )
+    ] + [
         Bar(
             f"CLI import of {BULK:,} students",
             figures["import_100k"]["students_per_s"],
@@ -351,7 +407,7 @@ def main(argv: list[str] | None = None) -> int:
         f"\nRedis memory per student: {figures['memory_100k']:.0f} bytes at {BULK:,}, "
         f"{figures['memory_all']:.0f} bytes at {large:,}"
     )
-    print("\n" + reads_table(reads))
+    print("\n" + reads_table(reads, redis_us))
     print("\n" + bars_table(checked))
     path = write_results(
         args.output,
@@ -366,6 +422,7 @@ def main(argv: list[str] | None = None) -> int:
                         "requests_per_s": round(r.rate, 1),
                         "p50_ms": r.p50_ms,
                         "p99_ms": r.p99_ms,
+                        "redis_us_per_script_call": round(redis_us[size][scenario], 1),
                         "cpu_cores": r.cpu.as_dict(),
                     }
                     for scenario, r in results.items()

@@ -26,6 +26,10 @@ COURSES = (
 )  # fmt: skip
 # Prefixes the search scenario asks for: each matches several first or last names.
 SEARCH_PREFIXES = ("ma", "le", "du", "ro", "el", "be")
+# Prefixes that match the first names of every student made by distinct_student (and a few
+# of the others): as many distinct first names as there are such students.
+DISTINCT_PREFIXES = ("ma", "mab", "mac")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
 FIELDS = ("id", "first_name", "last_name", "birth_date", "course", "email")
 _FIRST_BIRTH_DATE = date(2005, 1, 1)
 
@@ -46,16 +50,30 @@ def student(number: int, *, id_prefix: str = "S") -> dict[str, str]:
     }
 
 
-def students(count: int, *, start: int = 1, id_prefix: str = "S") -> Iterator[dict[str, str]]:
-    """Students numbered start, start + 1, ... start + count - 1."""
+def distinct_student(number: int) -> dict[str, str]:
+    """A student whose first name no other has: "Ma" and five letters spelling its number,
+    the one that changes most often first (so "mab" starts one in 26 of them)."""
+    letters, rest = [], number
+    for _ in range(5):
+        rest, letter = divmod(rest, len(_LETTERS))
+        letters.append(_LETTERS[letter])
+    return {**student(number, id_prefix="D"), "first_name": "Ma" + "".join(letters)}
+
+
+def students(
+    count: int, *, start: int = 1, id_prefix: str = "S", distinct: bool = False
+) -> Iterator[dict[str, str]]:
+    """Students numbered start, start + 1, ... start + count - 1 (with distinct first names)."""
     for number in range(start, start + count):
-        yield student(number, id_prefix=id_prefix)
+        yield distinct_student(number) if distinct else student(number, id_prefix=id_prefix)
 
 
-def write_csv(path: Path, count: int, *, start: int = 1, id_prefix: str = "S") -> Path:
+def write_csv(
+    path: Path, count: int, *, start: int = 1, id_prefix: str = "S", distinct: bool = False
+) -> Path:
     """A UTF-8 CSV file with a header row and `count` students."""
     with path.open("w", newline="", encoding="utf-8") as file:
         writer = csv.DictWriter(file, fieldnames=FIELDS)
         writer.writeheader()
-        writer.writerows(students(count, start=start, id_prefix=id_prefix))
+        writer.writerows(students(count, start=start, id_prefix=id_prefix, distinct=distinct))
     return path
