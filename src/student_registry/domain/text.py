@@ -31,8 +31,10 @@ def make_sort_key(*, last_name: str, first_name: str, student_id: str) -> str:
 
 
 def search_words(query: str) -> list[str]:
-    """The folded words of a name search: ``"  Dupont   Marie "`` -> ``["dupont", "marie"]``."""
-    return fold(query).split()
+    """The folded words of a name search: ``"  Dupont   Marie "`` -> ``["dupont", "marie"]``.
+
+    A NUL, which no name holds, separates words too: in the indexes it ends a name."""
+    return fold(query).replace("\0", " ").split()
 
 
 def name_matches(words: list[str], *, last: str, first: str) -> bool:

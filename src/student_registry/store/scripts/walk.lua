@@ -207,11 +207,11 @@ local function add_prefix_streams(prefix)
   for _, index in ipairs({{FIRST, 'entry', entry_from}, {ORDER, 'order', key_from}}) do
     local from = index[3]
     if backward then
-      local first = (from and not less(high, from[1])) and bound(from[1], from[2]) or '[' .. high
-      add_stream(index[1], index[2], first, '[' .. low)
+      local start_at = (from and not less(high, from[1])) and bound(from[1], from[2])
+      add_stream(index[1], index[2], start_at or '[' .. high, '[' .. low)
     else
-      local first = (from and not less(from[1], low)) and bound(from[1], from[2]) or '[' .. low
-      add_stream(index[1], index[2], first, '[' .. high)
+      local start_at = (from and not less(from[1], low)) and bound(from[1], from[2])
+      add_stream(index[1], index[2], start_at or '[' .. low, '[' .. high)
     end
   end
 end
