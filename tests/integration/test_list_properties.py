@@ -240,6 +240,6 @@ async def test_a_walk_of_tiny_budgets_still_yields_every_match_once_both_ways(
         )
         back = [s.id for s in page.items] + back
     assert page.previous_cursor is None
-    # Back at the beginning, the first page is shown whole: it may hold students met after it.
+    # With nothing left before a page, the first page is shown: it may hold students met after.
     before_last_page = seen[: len(seen) - len(pages[-1].items)]
     assert list(dict.fromkeys(back)) == before_last_page

@@ -137,8 +137,10 @@ class _Walk:
             self.codec.verify(self.signed, sort_key=found.anchor_sort_key, context=self.context)
         entries, more = found.entries[:limit], len(found.entries) > limit
         backward = cursor is not None and cursor.backward
-        if backward and not more and not found.resume and len(entries) < limit:
-            # Back at the beginning with less than a page: show the first page instead.
+        if backward and not entries and not found.resume:
+            # Nothing is left before the page: show the first page rather than none. (Back at
+            # the beginning with less than a page, that is the first page, short: a longer one
+            # would repeat students of the page after it.)
             self.signed = None
             return await self.page(limit=limit, plan=found.plan)
         if backward:
