@@ -21,19 +21,17 @@ MAX_JSON_BODY = 64 * 1024
 SKIP_COMPRESSION = "skip_compression"
 # One student's JSON is far below the size worth compressing.
 ONE_STUDENT = {SKIP_COMPRESSION: True}
-IF_MATCH = (
-    "Apply only if the student's ETag is one of these, compared strongly (RFC 9110): a weak"
-    ' W/"…" ETag never matches; * matches any.'
-)
 ETAG_HEADER = ResponseHeader(
     name="ETag", description="The student's revision.", documentation_only=True
 )
 
 
 CURSOR = (
-    "Opaque: the `next_cursor` of the previous page, passed back unchanged. Its content is the "
-    "service's own and may change between versions; a cursor the service did not issue is a "
-    "400 problem (`invalid-cursor`)."
+    "Opaque: a page's `next_cursor` or `previous_cursor`, passed back unchanged with the same "
+    "`q` and `course`. Its content is the service's own and may change between versions; a "
+    "cursor the service did not issue is a 400 problem (`invalid-cursor`), and one whose "
+    "student was removed or renamed since a 400 problem (`stale-cursor`): start again without "
+    "it."
 )
 IF_MATCH = (
     "Apply only if the student is still at this revision: the ETag a read returned, or `*` for "
@@ -92,10 +90,18 @@ class StudentController(Controller):
             str | None, QueryParameter(description="Only this course, exactly.")
         ] = None,
         q: Annotated[
-            str, QueryParameter(max_length=100, description="Start of the first or last name.")
+            str,
+            QueryParameter(
+                max_length=100,
+                description="Up to 6 words, each the start of the first or last name, in any"
+                " order (Dupont Marie, marie dup); case and accents do not matter.",
+            ),
         ] = "",
     ) -> StudentPage:
-        """Students by last name, first name and id, ignoring case and accents."""
+        """Students by last name, first name and id, ignoring case and accents.
+
+        A name search lists them by the name that matched, then in that order.
+        """
         return await registry.list_students(limit=limit, cursor=cursor, course=course, q=q)
 
     @get(
