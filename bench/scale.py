@@ -10,7 +10,8 @@ a temporary folder):
    `student-registry export --format csv` (students/s, peak RSS).
 3. 900,000 more imported (1,000,000 in all), exported again (peak RSS), a tenth as many with
    distinct first names added, and list and both searches measured again: their p99 should
-   not grow with the number of students, nor with the number of names a prefix matches.
+   not grow with the number of students, nor with the number of names a prefix matches (q=ma
+   starts 100,000 distinct first names then).
 Prints the figures and the bars, and writes them to bench/results/scale.json.
 
     uv run python bench/scale.py [--duration 10] [--students 1000000]
@@ -374,9 +375,10 @@ def main(argv: list[str] | None = None) -> int:
             at_least=False,
             unit="x",
         )
+        # The search scenario's prefixes (shared with bench/run.py) do not all fill a page at
+        # 1,000 students: its ratio compares pages of different sizes, and is not held to a bar.
         for scenario, what in (
             ("list", "list page"),
-            ("search", "prefix search"),
             ("search-distinct", "search of many distinct first names"),
         )
     ] + [
