@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from student_registry.domain.cursors import Cursor, CursorCodec, SignedCursor
+from student_registry.domain.cursors import NOT_OURS, Cursor, CursorCodec, SignedCursor
 from student_registry.domain.models import StudentPage, student_from_hash
 from student_registry.domain.text import SEARCH_MAX_WORDS, search_words
 from student_registry.errors import FieldError, InvalidCursor, InvalidSearch
@@ -26,7 +26,6 @@ from student_registry.store.redis_store import (
 # Script calls one page may take. Each reads a bounded number of index members, so a search
 # that matches little of what it reads costs Redis a bounded time a page, in short slices.
 WALK_CALLS = 8
-NOT_OURS = "The cursor is not valid; start again without it."
 
 
 class Collected(NamedTuple):
