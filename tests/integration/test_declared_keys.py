@@ -18,6 +18,7 @@ from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.service import Registry, to_row
 from student_registry.domain.validation import parse
 from student_registry.store import keys
+from student_registry.store.accounts_store import AccountsStore, Throttle
 from student_registry.store.redis_store import RedisStore, StudentRow
 from tests.builders import student_body
 
@@ -97,7 +98,40 @@ UNDECLARED = {
     # walk.lua: the hashes of the students an index walk finds.
     "list": {("HGETALL", STUDENT)},
     "search": {("HGETALL", STUDENT)},
+    # Accounts: keys named by what the script reads (a token's digest or owner, set members).
+    "accounts": {
+        ("HMGET", keys.user_key_prefix()),
+        ("HGET", keys.token_key_prefix()),
+        ("DEL", keys.token_key_prefix()),
+        ("SREM", keys.user_tokens_prefix()),
+        ("DEL", keys.session_key_prefix()),
+    },
 }
+
+
+async def use_accounts(accounts: AccountsStore) -> None:
+    """Run every accounts script once: users, tokens, sessions, sign-in throttling."""
+    owner = "ada@example.org"
+    await accounts.create_user(
+        email=owner, email_norm=owner, role="staff", password_hash="x", created=1
+    )
+    for token_id in ("t1", "t2"):
+        await accounts.create_token(
+            token_id=token_id,
+            digest=f"digest-{token_id}",
+            owner=owner,
+            name=token_id,
+            expires=2**40,
+            read_only=False,
+            created=1,
+        )
+    assert await accounts.authenticate_token("digest-t1", now=2, touch_every=1) is not None
+    await accounts.revoke_token("t1", owner=owner)
+    await accounts.add_session(owner, "s1", ttl_seconds=60)
+    await accounts.update_user(owner, {"role": "viewer"}, end_access=True)
+    policy = Throttle(3, 100, 1000, 10, 60_000)
+    await accounts.throttle_wait(owner, "127.0.0.1", now_ms=1, policy=policy)
+    await accounts.record_failure(owner, "127.0.0.1", now_ms=1, policy=policy)
 
 
 async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
@@ -133,6 +167,8 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
         page = await registry.list_students(limit=1, q="dur")
         await registry.list_students(limit=1, q="dur", cursor=page.next_cursor)
         await registry.list_students(limit=10, q="zol éloïse", course="5e")
+        await store.client.echo("accounts")
+        await use_accounts(AccountsStore(store.client))
 
     assert {call.phase for call in calls} == {
         "create",
@@ -142,7 +178,9 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
         "delete",
         "list",
         "search",
+        "accounts",
     }
+    assert sum(len(call.commands) for call in calls if call.phase == "accounts") >= 20
     for call in calls:
         allowed = UNDECLARED.get(call.phase, set())
         for command in call.commands:

@@ -7,9 +7,13 @@ index as one index of ``name\0sort key`` entries, each student in it under both 
 any prefix is then two BYLEX ranges, merged (walk.lua).
 
 Lua scripts receive every key they touch in KEYS, as Redis asks (Cluster and proxies route by
-them), but for two kinds that no caller can know before the script has read them: the hashes
-of the students an index walk finds (walk.lua), and the index of the course a student leaves
-when an update-mode import replaces it (import.lua).
+them), but for those no caller can know before the script has read what names them:
+- the hashes of the students an index walk finds (walk.lua);
+- the index of the course a student leaves when an update-mode import replaces it (import.lua);
+- the token hash a token id names in the token-ids hash (token_revoke.lua, and user_update.lua
+  for each id in a user's token set), the owner's token set named in that hash
+  (token_revoke.lua), a user's session keys named in their session set (user_update.lua), and
+  the user hash a token's owner field names (token_auth.lua).
 """
 
 PREFIX = "sr"
