@@ -20,6 +20,7 @@ Prints the figures and the bars, and writes them to bench/results/scale.json.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import re
 import subprocess
@@ -55,6 +56,9 @@ from harness import (
     write_results,
     wrk,
 )
+from student_registry.domain.accounts import Accounts, TokenCreate, UserCreate
+from student_registry.store.accounts_store import AccountsStore
+from student_registry.store.client import connect
 from students import DISTINCT_PREFIXES, SEARCH_PREFIXES, write_csv
 
 SMALL = 1_000
@@ -63,6 +67,8 @@ BULK = 100_000
 # (added after memory is measured, which stays that of the usual students).
 DISTINCT_SHARE = 10
 SECRET_KEY = "bench-secret-key-not-for-production"
+BENCH_EMAIL = "bench@example.org"
+BENCH_PASSWORD = "bench pass phrase, not for production"
 
 
 @dataclass(frozen=True)
@@ -120,6 +126,25 @@ def count(client: redis.Redis) -> int:
     return int(client.zcard(keys.order_index()))
 
 
+def api_token(redis_url: str) -> str:
+    """The API token of a staff user made in this Redis: the API answers only with one.
+
+    wrk's scripts send it from BENCH_TOKEN (bench/wrk/common.lua).
+    """
+
+    async def create() -> str:
+        client = connect(redis_url)
+        try:
+            accounts = Accounts(AccountsStore(client))
+            user = UserCreate(email=BENCH_EMAIL, password=BENCH_PASSWORD, role="staff")
+            await accounts.create_user(user)
+            return (await accounts.create_token(BENCH_EMAIL, TokenCreate(name="bench"))).token
+        finally:
+            await client.aclose()
+
+    return asyncio.run(create())
+
+
 def script_us(client: redis.Redis) -> float:
     """Microseconds Redis spent in a script call, on average, since its statistics were reset.
 
@@ -148,6 +173,7 @@ def measure_reads(
     base_url = f"http://127.0.0.1:{port}"
     argv = [str(BIN / "student-registry"), "serve", "--host", "127.0.0.1", "--port", str(port)]
     env = {"REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "SECRET_KEY": SECRET_KEY}
+    os.environ["BENCH_TOKEN"] = api_token(redis_url)
     proc = procs.start(f"service-{label}", argv, env=env)
     results: dict[str, WrkResult] = {}
     try:
