@@ -37,6 +37,12 @@ def test_any_text_folds_alike_composed_or_decomposed(name: str, form: str) -> No
     assert fold(unicodedata.normalize("NFC", name)) == fold(unicodedata.normalize(form, name))
 
 
+def test_a_mark_that_folds_to_a_letter_folds_alike_in_every_spelling() -> None:
+    # U+037A decomposes to a space and U+0345, which case folding turns into an iota.
+    spellings = {fold(unicodedata.normalize(form, "\u037a")) for form in ("NFC", "NFKC", "NFKD")}
+    assert spellings == {" ι"}
+
+
 def test_fold_keeps_letters_without_accents_apart() -> None:
     assert fold("王小明") == "王小明"
     assert fold("O'Brien-Smith") == "o'brien-smith"

@@ -20,7 +20,9 @@ def fold(text: str) -> str:
 
     Composed and decomposed spellings of a text fold alike.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    # Decomposed before case folding too: a combining mark can fold to a letter (U+0345 to
+    # iota), and must do so whichever spelling it came in.
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", text).casefold())
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return unicodedata.normalize("NFC", bare)
 
