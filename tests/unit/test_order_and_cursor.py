@@ -40,7 +40,7 @@ def test_any_text_folds_alike_composed_or_decomposed(name: str, form: str) -> No
 def test_a_mark_that_folds_to_a_letter_folds_alike_in_every_spelling() -> None:
     # U+037A decomposes to a space and U+0345, which case folding turns into an iota.
     spellings = {fold(unicodedata.normalize(form, "\u037a")) for form in ("NFC", "NFKC", "NFKD")}
-    assert spellings == {" ι"}
+    assert spellings == {" \u03b9"}
 
 
 def test_fold_keeps_letters_without_accents_apart() -> None:
