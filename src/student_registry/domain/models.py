@@ -41,7 +41,8 @@ Name = Annotated[
         pattern=rules.TEXT_PATTERN,
         description=(
             "1-100 characters once trimmed, stored composed (NFC); any letters, apostrophes, "
-            "hyphens, spaces; no invisible, control or line-break characters."
+            "hyphens, spaces; at least one visible character (a letter, a digit or a sign); no "
+            "invisible, control or line-break characters."
         ),
         examples=["Éloïse"],
     ),
@@ -55,7 +56,7 @@ Course = Annotated[
         pattern=rules.TEXT_PATTERN,
         description=(
             "The class or course, 1-100 characters once trimmed, stored composed (NFC); "
-            "no invisible, control or line-break characters."
+            "at least one visible character; no invisible, control or line-break characters."
         ),
         examples=["3eB"],
     ),
