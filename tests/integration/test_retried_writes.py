@@ -8,7 +8,6 @@ first did, not run again.
 
 from __future__ import annotations
 
-import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Iterator
 from contextlib import ExitStack, contextmanager
@@ -30,8 +29,10 @@ from tests.integration.support import assert_indexes_consistent, read_students
 
 # The client gives up on a reply after TIMEOUT; Redis stays busy for BUSY: longer than the first
 # attempt waits, shorter than all three together (with their connections and backoffs).
-TIMEOUT = 0.25
-BUSY = 0.6
+# A loaded machine can keep a process from the CPU for a good part of a second: the second
+# attempt already waits past the end of BUSY, and the third is spare.
+TIMEOUT = 0.5
+BUSY = 0.8
 # Spins for ARGV[1] seconds of Redis's own clock.
 SPIN = """
 local start = redis.call('TIME')
@@ -67,10 +68,25 @@ def redis_held_busy(redis_url: str) -> Iterator[None]:
     thread = threading.Thread(target=other.eval, args=(SPIN, 0, str(BUSY)))
     thread.start()
     try:
+        _wait_until_busy(redis_url)
         yield
     finally:
         thread.join()
         other.close()
+
+
+def _wait_until_busy(redis_url: str) -> None:
+    """Return once the spinning script holds Redis: a ping from a third client goes unanswered."""
+    probe = redis.Redis.from_url(redis_url, socket_timeout=0.05)
+    try:
+        for _ in range(200):
+            try:
+                probe.ping()
+            except redis.TimeoutError:
+                return
+        raise AssertionError("the spinning script never held Redis")
+    finally:
+        probe.close()
 
 
 async def while_busy(
@@ -83,7 +99,6 @@ async def while_busy(
         async def held_evalsha(*args: Any) -> Any:
             # Reads the write makes first go through; its script is sent while Redis is busy.
             stack.enter_context(redis_held_busy(redis_url))
-            await asyncio.sleep(0.1)  # the spinning script has started
             monkeypatch.setattr(store.client, "evalsha", evalsha)
             return await evalsha(*args)
 
