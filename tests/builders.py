@@ -5,6 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 API = "/api/v1/students"
+# For tests that register one person many times on purpose (the bodies below, by default, all
+# describe the same student) and are about something else than the duplicate check.
+DUPLICATES_ALLOWED = {"allow_duplicate": "true"}
+IMPORT_DUPLICATES_ALLOWED = {"allow_duplicates": "true"}
 
 
 def student_body(**overrides: Any) -> dict[str, Any]:

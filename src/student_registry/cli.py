@@ -196,6 +196,14 @@ def import_file(
             help="All or nothing: any failed row writes none (at most 20,000 rows).",
         ),
     ] = False,
+    allow_duplicates: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicates",
+            help="Register rows with the names and date of birth of a registered student;"
+            " by default they fail, naming that student.",
+        ),
+    ] = False,
     redis_url: RedisUrl = None,
 ) -> None:
     """Import students from a CSV, NDJSON or JSON file.
@@ -248,6 +256,7 @@ def import_file(
                     dry_run=dry_run,
                     atomic=atomic,
                     on_progress=progress.update,
+                    allow_duplicates=allow_duplicates,
                 )
         except InvalidImport as exc:
             raise fail(f"{file}: {exc}", 2) from None

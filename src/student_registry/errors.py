@@ -11,6 +11,7 @@ RegistryError
 ├── Conflict
 │   ├── StudentExists       the id is taken
 │   ├── EmailTaken          another student has that email
+│   ├── PossibleDuplicate   students with the same names and birth date are registered
 │   ├── StaleRevision       If-Match names a revision that is no longer current
 │   └── UserExists          a user with that email exists
 ├── InvalidAccount          a user or token input breaks the rules (a weak password, ...)
@@ -103,6 +104,17 @@ class EmailTaken(Conflict):
     def __init__(self, email: str) -> None:
         super().__init__(f"Another student already has the email {email!r}.")
         self.email = email
+
+
+class PossibleDuplicate(Conflict):
+    """Students with the same names (ignoring case and accents) and birth date are registered."""
+
+    def __init__(self, student_ids: list[str]) -> None:
+        super().__init__(
+            "A student with the same first name, last name and date of birth is already"
+            f" registered: {', '.join(student_ids)}. Register anyway with allow_duplicate=true."
+        )
+        self.student_ids = student_ids
 
 
 class StaleRevision(Conflict):

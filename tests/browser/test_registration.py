@@ -199,3 +199,23 @@ async def test_a_form_whose_token_was_lost_is_refused_then_works_after_reload(
     await registration_form(page).get_by_role("button", name="Register").click()
     await expect(page.get_by_role("status")).to_have_text("Registered Éloïse Durand (2024-0042)")
     assert (await api.get(API)).json()["total"] == 1
+
+
+async def test_a_possible_duplicate_shows_the_match_and_registers_anyway_on_request(
+    page: Page, api: httpx.AsyncClient
+) -> None:
+    await seed_student(api, **ELOISE)
+    namesake = {**ELOISE, "id": "2024-0099", "first_name": "eloise", "email": ""}
+    await page.goto("/")
+    await fill_registration(page, namesake)
+    async with page.expect_response(lambda r: r.request.method == "POST") as answer:
+        await registration_form(page).get_by_role("button", name="Register", exact=True).click()
+
+    assert (await answer.value).status == 409
+    await expect(page.locator("#error-summary")).to_contain_text("same names and date of birth")
+    await expect(
+        page.locator("#duplicates").get_by_role("link", name="2024-0042")
+    ).to_have_attribute("href", "/students/2024-0042")
+    await page.get_by_role("button", name="Register anyway").click()
+    await expect(page).to_have_url(re.compile(r"/\?registered=2024-0099$"))
+    assert (await api.get(API)).json()["total"] == 2

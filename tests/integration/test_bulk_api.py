@@ -8,7 +8,7 @@ import msgspec
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
-from tests.builders import API, student_body
+from tests.builders import API, IMPORT_DUPLICATES_ALLOWED, student_body
 
 IMPORT = f"{API}/import"
 CSV = {"Content-Type": "text/csv"}
@@ -75,7 +75,12 @@ async def test_an_unsupported_body_type_is_a_415(client: AsyncTestClient[Litesta
 
 async def test_a_large_body_is_streamed_in(client: AsyncTestClient[Litestar]) -> None:
     rows = "".join(f"{i},Léa,Durand,2009-04-17,3eB,\n" for i in range(20000))
-    response = await client.post(IMPORT, content=(HEADER + rows).encode(), headers=CSV)
+    response = await client.post(
+        IMPORT,
+        content=(HEADER + rows).encode(),
+        headers=CSV,
+        params=IMPORT_DUPLICATES_ALLOWED,
+    )
     assert (response.status_code, response.json()["created"]) == (200, 20000)
 
 
@@ -84,7 +89,9 @@ async def test_a_windows_1252_body_with_a_late_accent_is_imported_whole(
 ) -> None:
     rows = "".join(f"{i},Lea,Durand,2009-04-17,3eB,\n" for i in range(1600))
     body = (HEADER + rows + "A1,Zoé,Lefèvre,2009-04-17,3eB,\n").encode("cp1252")
-    response = await client.post(IMPORT, content=body, headers=CSV)
+    response = await client.post(
+        IMPORT, content=body, headers=CSV, params=IMPORT_DUPLICATES_ALLOWED
+    )
     assert (response.status_code, response.json()["created"]) == (200, 1601)
     assert (await client.get(f"{API}/A1")).json()["first_name"] == "Zoé"
 

@@ -98,7 +98,7 @@ def test_column_names_are_reported_as_written(tmp_path: Path, redis_url: str) ->
 
 def test_standard_input_is_read_with_dash(redis_url: str) -> None:
     line = b'{"first_name": "A", "last_name": "B", "birth_date": "2009-04-17", "course": "c"}\n'
-    result = cli("import", "-", redis_url=redis_url, stdin=line * 3)
+    result = cli("import", "-", "--allow-duplicates", redis_url=redis_url, stdin=line * 3)
     assert result.exit_code == 0, result.output
     assert count(redis_url) == 3
 

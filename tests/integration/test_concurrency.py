@@ -17,7 +17,7 @@ from student_registry.domain.validation import parse
 from student_registry.errors import Conflict, EmailTaken, StudentExists, StudentNotFound
 from student_registry.store.client import connect
 from student_registry.store.redis_store import RedisStore
-from tests.builders import API, student_body
+from tests.builders import API, DUPLICATES_ALLOWED, student_body
 from tests.integration.support import assert_indexes_consistent
 
 PARALLEL = 50
@@ -54,7 +54,7 @@ async def test_parallel_registrations_of_one_id_through_the_service_on_many_conn
     async def attempt(i: int) -> str:
         data = parse(student_body(id="s1", last_name=f"Last{i}"), StudentCreate)
         try:
-            await registries[i % len(registries)].register_student(data)
+            await registries[i % len(registries)].register_student(data, allow_duplicate=True)
         except StudentExists:
             return "exists"
         return "created"
@@ -82,7 +82,7 @@ async def test_parallel_registrations_with_one_email_through_the_service(
     async def attempt(i: int) -> str:
         data = parse(student_body(email="shared@example.org"), StudentCreate)
         try:
-            await registries[i % len(registries)].register_student(data)
+            await registries[i % len(registries)].register_student(data, allow_duplicate=True)
         except EmailTaken:
             return "taken"
         return "created"
@@ -126,7 +126,9 @@ async def test_two_students_racing_for_one_email_leave_exactly_one_owner(
     registries: list[Registry], store: RedisStore
 ) -> None:
     for student_id in ("a", "b"):
-        await registries[0].register_student(parse(student_body(id=student_id), StudentCreate))
+        await registries[0].register_student(
+            parse(student_body(id=student_id), StudentCreate), allow_duplicate=True
+        )
     patch = StudentPatch(email="prize@example.org")
     results = await asyncio.gather(
         registries[1].update_student("a", patch),
@@ -160,7 +162,7 @@ async def test_mixed_concurrent_writes_leave_every_index_consistent(
                     course=rng.choice(courses),
                     email=rng.choice([None, *emails]),
                 )
-                await registry.register_student(parse(body, StudentCreate))
+                await registry.register_student(parse(body, StudentCreate), allow_duplicate=True)
             elif kind == "patch":
                 changes = {
                     "last_name": rng.choice(first_names),
@@ -196,12 +198,17 @@ async def test_cursor_walk_during_parallel_registrations_sees_each_student_once(
 
     originals = [body(f"o{i:03d}") for i in range(60)]
     for original in originals:
-        await registries[0].register_student(parse(original, StudentCreate))
+        await registries[0].register_student(parse(original, StudentCreate), allow_duplicate=True)
 
     async def write() -> None:
         for i in range(0, 90, 3):
             await asyncio.gather(
-                *(concurrent_client.post(API, json=body(f"n{i + k:03d}")) for k in range(3))
+                *(
+                    concurrent_client.post(
+                        API, json=body(f"n{i + k:03d}"), params=DUPLICATES_ALLOWED
+                    )
+                    for k in range(3)
+                )
             )
 
     async def walk() -> list[str]:

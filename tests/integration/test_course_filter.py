@@ -8,7 +8,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from student_registry.web.pages import COURSE_SUGGESTIONS
-from tests.builders import API, student_body
+from tests.builders import API, DUPLICATES_ALLOWED, IMPORT_DUPLICATES_ALLOWED, student_body
 
 Client = AsyncTestClient[Litestar]
 
@@ -24,7 +24,10 @@ async def import_courses(client: Client, *, popular: int, rare: int) -> None:
     rows = [f"p{i}a,Ana,Popular,2009-04-17,popular-{i:04d},\n" for i in range(popular)]
     rows += [f"p{i}b,Bea,Popular,2009-04-17,popular-{i:04d},\n" for i in range(popular)]
     rows += [f"r{i},Rui,Rare,2009-04-17,rare-{i:04d},\n" for i in range(rare)]
-    response = await client.post(IMPORT, content=(HEADER + "".join(rows)).encode(), headers=CSV)
+    body = (HEADER + "".join(rows)).encode()
+    response = await client.post(
+        IMPORT, content=body, headers=CSV, params=IMPORT_DUPLICATES_ALLOWED
+    )
     assert response.status_code == 200, response.text
 
 
@@ -62,8 +65,8 @@ async def test_a_course_not_suggested_can_be_typed_to_filter(client: Client) -> 
 
 async def test_suggestions_show_each_course_with_its_number_of_students(client: Client) -> None:
     await client.post(API, json=student_body(id="a", course="3eB"))
-    await client.post(API, json=student_body(id="b", course="3eB"))
-    await client.post(API, json=student_body(id="c", course="4eA"))
+    await client.post(API, json=student_body(id="b", course="3eB"), params=DUPLICATES_ALLOWED)
+    await client.post(API, json=student_body(id="c", course="4eA"), params=DUPLICATES_ALLOWED)
 
     html = (await client.get("/")).text
 

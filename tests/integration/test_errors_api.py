@@ -10,7 +10,7 @@ from litestar.testing import AsyncTestClient
 
 from student_registry.api.students import MAX_JSON_BODY
 from student_registry.domain import rules
-from tests.builders import API, student_body
+from tests.builders import API, DUPLICATES_ALLOWED, student_body
 from tests.integration.support import assert_problem, field_errors
 
 Client = AsyncTestClient[Litestar]
@@ -107,7 +107,12 @@ async def test_body_that_is_not_json_is_415(client: Client, content: bytes) -> N
 async def test_json_content_type_with_charset_or_suffix_is_accepted(client: Client) -> None:
     for content_type in ("application/json; charset=utf-8", "application/merge-patch+json"):
         body = json.dumps(student_body()).encode()
-        response = await client.post(API, content=body, headers={"Content-Type": content_type})
+        response = await client.post(
+            API,
+            content=body,
+            headers={"Content-Type": content_type},
+            params=DUPLICATES_ALLOWED,
+        )
         assert response.status_code == 201, content_type
 
 

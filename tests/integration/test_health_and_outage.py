@@ -137,7 +137,8 @@ async def test_redis_out_of_memory_is_a_503_and_writes_nothing(
     assert (await client.post(API, json=student_body(id="before"))).status_code == 201
     await store.client.config_set("maxmemory", "1")
     try:
-        assert_unavailable(await client.post(API, json=student_body(id="during")))
+        other = student_body(id="during", birth_date="2010-01-02")
+        assert_unavailable(await client.post(API, json=other))
         assert (await client.get(f"{API}/before")).status_code == 200
     finally:
         await store.client.config_set("maxmemory", "0")

@@ -15,7 +15,7 @@ from litestar.testing import AsyncTestClient
 from student_registry.app import create_app
 from student_registry.settings import Settings
 from tests.accounts import SESSION_COOKIE, Credentials
-from tests.builders import API
+from tests.builders import API, IMPORT_DUPLICATES_ALLOWED
 from tests.live_server import LiveServer
 from tests.redis_server import RedisServer
 
@@ -62,7 +62,12 @@ async def test_an_import_within_the_limit_goes_in(
 ) -> None:
     body = HEADER + rows(100)
     assert len(body) < LIMIT
-    response = await client.post(IMPORT, content=body, headers={"Content-Type": "text/csv"})
+    response = await client.post(
+        IMPORT,
+        content=body,
+        headers={"Content-Type": "text/csv"},
+        params=IMPORT_DUPLICATES_ALLOWED,
+    )
     assert (response.status_code, response.json()["created"]) == (200, 100)
 
 

@@ -172,14 +172,18 @@ async def test_an_import_batch_while_redis_is_busy_is_written_once_and_reports_e
 ) -> None:
     registry = Registry(slow_store)
     for taken in ("s3", "s4", "s9"):
-        await registry.register_student(parse(student_body(id=taken), StudentCreate))
+        await registry.register_student(
+            parse(student_body(id=taken), StudentCreate), allow_duplicate=True
+        )
     bodies = [student_body(id=f"s{i}", email=f"s{i}@example.org") for i in range(20)]
     bodies += [student_body(first_name="Sans", last_name="Identifiant") for _ in range(5)]
     rows = [
         to_row(data, data.id or f"generated-{i}")
         for i, data in enumerate(parse(body, StudentCreate) for body in bodies)
     ]
-    batch = slow_store.import_rows(rows, now=datetime.now(UTC), on_conflict="fail", atomic=False)
+    batch = slow_store.import_rows(
+        rows, now=datetime.now(UTC), on_conflict="fail", atomic=False, allow_duplicates=True
+    )
     ok, statuses = await while_busy(slow_store, redis_url, monkeypatch, batch)
     assert ok
     assert statuses == ["exists" if row.id in {"s3", "s4", "s9"} else "created" for row in rows]

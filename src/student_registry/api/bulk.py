@@ -168,6 +168,13 @@ class BulkController(Controller):
         atomic: Annotated[
             bool, QueryParameter(description="All or nothing: any failed row writes none.")
         ] = False,
+        allow_duplicates: Annotated[
+            bool,
+            QueryParameter(
+                description="Register rows with the names and date of birth of a registered"
+                " student (or of a row before); by default they fail, naming that student."
+            ),
+        ] = False,
     ) -> Response[ImportReport]:
         """Import students; the report says what was created, updated, skipped or failed."""
         fmt = format_of_media_type(request.headers.get("content-type", ""))
@@ -183,6 +190,7 @@ class BulkController(Controller):
                 on_conflict=on_conflict,
                 dry_run=dry_run,
                 atomic=atomic,
+                allow_duplicates=allow_duplicates,
             )
         except RequestEntityTooLarge:
             # Raised by the body's stream before its first byte (Content-Length too large) or

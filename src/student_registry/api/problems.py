@@ -41,6 +41,7 @@ from student_registry.errors import (
     InvalidSearch,
     InvalidStudent,
     NotAuthenticated,
+    PossibleDuplicate,
     RegistryError,
     StaleCursor,
     StaleRevision,
@@ -78,6 +79,7 @@ class Problem(Struct, omit_defaults=True):
     detail: str
     instance: str | None = None
     errors: list[InvalidField] | None = None
+    duplicates: list[str] | None = None
 
 
 _WHEN = {
@@ -86,7 +88,9 @@ _WHEN = {
     401: "No valid API token: send Authorization: Bearer <token>.",
     403: "The token's owner does not have the role this needs, or the token is read-only.",
     404: "No student has this id.",
-    409: "The id or the email is taken; the stored student is unchanged.",
+    409: "The id or the email is taken, or (type `possible-duplicate`) students with the same"
+    " names and date of birth are registered: `duplicates` lists their ids; the stored"
+    " students are unchanged.",
     412: "If-Match names no current revision of the student (a stale, weak or malformed tag).",
     413: "The body is too large.",
     415: "The body is not JSON.",
@@ -128,6 +132,7 @@ _DOMAIN: dict[type[RegistryError], tuple[int, str, str]] = {
     InvalidImport: (HTTP_400_BAD_REQUEST, "Unreadable import", "invalid-import"),
     StudentNotFound: (HTTP_404_NOT_FOUND, "Student not found", "not-found"),
     StaleRevision: (HTTP_412_PRECONDITION_FAILED, "Precondition failed", "stale-revision"),
+    PossibleDuplicate: (HTTP_409_CONFLICT, "Possible duplicate", "possible-duplicate"),
     Conflict: (HTTP_409_CONFLICT, "Conflict", "conflict"),
     InvalidAccount: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid input", "invalid-account"),
     UserNotFound: (HTTP_404_NOT_FOUND, "User not found", "user-not-found"),
@@ -148,6 +153,7 @@ def problem_response(
     slug: str = "",
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
+    duplicates: list[str] | None = None,
 ) -> Response[Problem]:
     """A problem details response."""
     body = Problem(
@@ -157,6 +163,7 @@ def problem_response(
         detail=detail,
         instance=request.url.path,
         errors=[InvalidField(e.path, e.message) for e in errors] if errors is not None else None,
+        duplicates=duplicates,
     )
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -191,6 +198,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> 
         slug=slug,
         errors=errors,
         headers=auth_headers(request, exc),
+        duplicates=exc.student_ids if isinstance(exc, PossibleDuplicate) else None,
     )
 
 

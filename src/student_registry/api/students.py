@@ -67,10 +67,20 @@ class StudentController(Controller):
         responses=problem_responses(401, 403, 400, 409, 413, 415, 422, 503),
     )
     async def register_student(
-        self, data: JSONBody[StudentCreate], registry: NamedDependency[Registry]
+        self,
+        data: JSONBody[StudentCreate],
+        registry: NamedDependency[Registry],
+        allow_duplicate: Annotated[
+            bool,
+            QueryParameter(
+                description="Register even if students with the same first name, last name"
+                " (ignoring case and accents) and date of birth are registered."
+            ),
+        ] = False,
     ) -> Response[Student]:
-        """Register a student. 409 when the id or the email is taken; the stored one is kept."""
-        stored = await registry.register_student(data)
+        """Register a student. 409 when the id or the email is taken, or (possible-duplicate)
+        when the same person seems registered; the stored one is kept."""
+        stored = await registry.register_student(data, allow_duplicate=allow_duplicate)
         return Response(
             stored.student,
             status_code=HTTP_201_CREATED,

@@ -39,6 +39,11 @@ MAX_LISTED_FAILURES = 1000
 MAX_ATOMIC_ROWS = 20_000
 ID_TAKEN = "is already registered"
 EMAIL_TAKEN = "belongs to another student"
+DUPLICATE = (
+    "has the first name, last name and date of birth of the registered student {ids};"
+    " import with allow_duplicates to register it anyway"
+)
+FAILED = frozenset({"exists", "email_taken", "duplicate"})
 
 T = TypeVar("T")
 
@@ -107,8 +112,10 @@ class _Importer:
         *,
         on_conflict: ConflictMode,
         on_progress: Callable[[ImportReport], None] | None,
+        allow_duplicates: bool = False,
     ) -> None:
         self.store = store
+        self.allow_duplicates = allow_duplicates
         self.report = report
         self.mode = on_conflict
         self.on_progress = on_progress
@@ -118,6 +125,7 @@ class _Importer:
         # Dry runs remember what earlier rows would have written.
         self.seen_ids: set[str] = set()
         self.seen_emails: dict[str, str] = {}
+        self.seen_people: set[str] = set()
 
     def add(self, chunk: ParsedChunk) -> None:
         self.report.rows += len(chunk.students) + len(chunk.failures)
@@ -167,10 +175,14 @@ class _Importer:
             if self.mode == "update":
                 await self.free_generated_ids(students, rows)
             _, statuses = await self.store.import_rows(
-                rows, now=datetime.now(UTC), on_conflict=self.mode, atomic=False
+                rows,
+                now=datetime.now(UTC),
+                on_conflict=self.mode,
+                atomic=False,
+                allow_duplicates=self.allow_duplicates,
             )
             await self.retry_generated_ids(students, rows, statuses)
-        self.tally(students, lines, statuses)
+        self.tally(students, lines, statuses, await self.duplicates_of(rows, statuses))
 
     async def free_generated_ids(
         self, students: list[StudentCreate], rows: list[StudentRow]
@@ -195,32 +207,58 @@ class _Importer:
                     break
                 rows[i] = to_row(student, generate_id())
                 _, [statuses[i]] = await self.store.import_rows(
-                    [rows[i]], now=datetime.now(UTC), on_conflict="fail", atomic=False
+                    [rows[i]],
+                    now=datetime.now(UTC),
+                    on_conflict="fail",
+                    atomic=False,
+                    allow_duplicates=self.allow_duplicates,
                 )
                 attempts += 1
 
     async def plan(self, rows: list[StudentRow]) -> list[str]:
         """What import.lua would answer for each row, read without writing."""
         found = await self.store.check_rows([(row.id, row.email_norm) for row in rows])
+        twins = (
+            [[]] * len(rows) if self.allow_duplicates else await self.store.find_duplicates(rows)
+        )
         statuses = []
-        for row, (exists, owner) in zip(rows, found, strict=True):
+        for row, (exists, owner), same in zip(rows, found, twins, strict=True):
             exists = exists or row.id in self.seen_ids
             owner = self.seen_emails.get(row.email_norm, owner)
+            person = _person(row)
             if exists and self.mode != "update":
                 status = "skipped" if self.mode == "skip" else "exists"
             elif owner and owner != row.id:
                 status = "email_taken"
+            elif not exists and not self.allow_duplicates and (same or person in self.seen_people):
+                status = "duplicate"
             else:
                 status = "updated" if exists else "created"
                 self.seen_ids.add(row.id)
+                self.seen_people.add(person)
                 if row.email_norm:
                     self.seen_emails[row.email_norm] = row.id
             statuses.append(status)
         return statuses
 
-    def tally(self, students: list[StudentCreate], lines: list[int], statuses: list[str]) -> None:
+    async def duplicates_of(self, rows: list[StudentRow], statuses: list[str]) -> list[list[str]]:
+        """For each row refused as a duplicate, the students it may be (read after the fact)."""
+        refused = [i for i, status in enumerate(statuses) if status == "duplicate"]
+        found = await self.store.find_duplicates([rows[i] for i in refused]) if refused else []
+        twins: list[list[str]] = [[] for _ in rows]
+        for i, ids in zip(refused, found, strict=True):
+            twins[i] = ids
+        return twins
+
+    def tally(
+        self,
+        students: list[StudentCreate],
+        lines: list[int],
+        statuses: list[str],
+        twins: list[list[str]],
+    ) -> None:
         report = self.report
-        for student, line, status in zip(students, lines, statuses, strict=True):
+        for student, line, status, same in zip(students, lines, statuses, twins, strict=True):
             if status == "created":
                 report.created += 1
             elif status == "updated":
@@ -231,6 +269,8 @@ class _Importer:
                 path, message = (
                     ("email", EMAIL_TAKEN) if status == "email_taken" else ("id", ID_TAKEN)
                 )
+                if status == "duplicate":
+                    path, message = "$", DUPLICATE.format(ids=", ".join(same) or "(in this file)")
                 failure = RowFailure(
                     line=line or None, id=student.id, errors=[FieldError(path, message)]
                 )
@@ -252,12 +292,16 @@ class _Importer:
                 statuses += await self.plan(rows[start : start + BATCH_ROWS])
         else:
             _, statuses = await self.store.import_rows(
-                rows, now=datetime.now(UTC), on_conflict=self.mode, atomic=True
+                rows,
+                now=datetime.now(UTC),
+                on_conflict=self.mode,
+                atomic=True,
+                allow_duplicates=self.allow_duplicates,
             )
-        if any(status in {"exists", "email_taken"} for status in statuses):
-            statuses = [s if s in {"exists", "email_taken"} else "aborted" for s in statuses]
+        if any(status in FAILED for status in statuses):
+            statuses = [s if s in FAILED else "aborted" for s in statuses]
             report.aborted = True
-        self.tally(students, self.lines, statuses)
+        self.tally(students, self.lines, statuses, await self.duplicates_of(rows, statuses))
 
 
 async def import_students(
@@ -268,15 +312,25 @@ async def import_students(
     dry_run: bool = False,
     atomic: bool = False,
     on_progress: Callable[[ImportReport], None] | None = None,
+    allow_duplicates: bool = False,
 ) -> ImportReport:
     """Register parsed rows in batches; report what was created, updated, skipped or failed.
+
+    A row with the folded names and birth date of a registered student (or of a row before it)
+    fails, naming that student, unless `allow_duplicates`.
 
     Raises InvalidImport when the input cannot be read from its start (no header, not JSON);
     if it breaks later, the rows before are imported (unless atomic) and `error` says where.
     """
     store = target.store if isinstance(target, Registry) else target
     report = ImportReport(dry_run=dry_run, atomic=atomic)
-    importer = _Importer(store, report, on_conflict=on_conflict, on_progress=on_progress)
+    importer = _Importer(
+        store,
+        report,
+        on_conflict=on_conflict,
+        on_progress=on_progress,
+        allow_duplicates=allow_duplicates,
+    )
     try:
         try:
             async for chunk in _aiter(rows):
@@ -311,6 +365,11 @@ async def import_students(
 def read_rows(chunks: AsyncIterable[bytes] | Iterable[bytes], fmt: Format) -> RowReader:
     """Parsed rows from byte chunks in a format, ready for import_students."""
     return RowReader(chunks, fmt)
+
+
+def _person(row: StudentRow) -> str:
+    """What makes two rows look like the same person: folded names and birth date."""
+    return f"{row.sort_key[: len(row.sort_key) - len(row.id)]}{row.birth_date}"
 
 
 async def _named(students: AsyncIterator[Student], words: list[str]) -> AsyncIterator[Student]:

@@ -115,9 +115,16 @@ async def migrate_legacy(
     on_progress: Callable[[ImportReport], None] | None = None,
 ) -> tuple[ImportReport, int]:
     """Import the original app's students, keeping any already registered: running it again
-    changes nothing. Returns the report and the number of hashes that were not students."""
+    changes nothing. Returns the report and the number of hashes that were not students.
+
+    Students alike in names and birth date are all kept: they are records already made."""
     reader = LegacyReader(hashes)
     report = await import_students(
-        target, reader, on_conflict="skip", dry_run=dry_run, on_progress=on_progress
+        target,
+        reader,
+        on_conflict="skip",
+        dry_run=dry_run,
+        on_progress=on_progress,
+        allow_duplicates=True,
     )
     return report, reader.ignored

@@ -95,8 +95,11 @@ class Registry:
         """Raise StoreUnavailable unless the store answers."""
         await self.store.ping()
 
-    async def register_student(self, data: StudentCreate) -> StoredStudent:
-        """Register a student; a missing id is generated. Raises StudentExists or EmailTaken."""
+    async def register_student(
+        self, data: StudentCreate, *, allow_duplicate: bool = False
+    ) -> StoredStudent:
+        """Register a student; a missing id is generated. Raises StudentExists, EmailTaken, or
+        PossibleDuplicate unless `allow_duplicate` (same folded names and birth date)."""
         # One operation for the whole call: only a write that changed nothing is tried again
         # (with another id), and that one left no outcome behind.
         op = self.store.new_operation()
@@ -104,7 +107,9 @@ class Registry:
             student_id = data.id or generate_id()
             now = utc_now()
             try:
-                revision = await self.store.create(to_row(data, student_id), now=now, op=op)
+                revision = await self.store.create(
+                    to_row(data, student_id), now=now, op=op, allow_duplicate=allow_duplicate
+                )
             except StudentExists:
                 if data.id is not None:
                     raise

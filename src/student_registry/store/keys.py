@@ -9,6 +9,9 @@ any prefix is then two BYLEX ranges, merged (walk.lua).
 Lua scripts receive every key they touch in KEYS, as Redis asks (Cluster and proxies route by
 them), but for those no caller can know before the script has read what names them:
 - the hashes of the students an index walk finds (walk.lua);
+- the hashes of the students registered under a new student's folded names, whose birth date
+  the duplicate check reads (lib.lua ``duplicates``: a range of the order index, so the check
+  costs no memory of its own);
 - the index of the course a student leaves when an update-mode import replaces it (import.lua);
 - the token hash a token id names in the token-ids hash (token_revoke.lua, and user_update.lua
   for each id in a user's token set), the owner's token set named in that hash

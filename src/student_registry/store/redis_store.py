@@ -15,6 +15,7 @@ from redis.commands.core import AsyncScript
 
 from student_registry.errors import (
     EmailTaken,
+    PossibleDuplicate,
     StaleCursor,
     StaleRevision,
     StoreUnavailable,
@@ -126,6 +127,16 @@ def _stored(row: StudentRow) -> StudentRow:
     return row._replace(birth_date=row.birth_date.replace("-", ""))
 
 
+def _duplicates_arg(allowed: bool) -> str:
+    """What the write scripts take to refuse possible duplicates: where student hashes are."""
+    return "" if allowed else keys.student_key_prefix()
+
+
+def _names_of(row: StudentRow) -> str:
+    """A row's sort key without its id: ``fold(last)\0fold(first)\0``."""
+    return row.sort_key[: len(row.sort_key) - len(row.id)]
+
+
 def derived_sort_key(student_id: str, first_name: str, last_name: str) -> str:
     """The sort key the Lua scripts derive from stored names (lib.lua): ASCII letters
     lower-cased, nothing else changed. A hash without k is indexed under it."""
@@ -219,17 +230,25 @@ class RedisStore:
         with _translate_errors():
             await self.client.ping()
 
-    async def create(self, row: StudentRow, *, now: datetime, op: Operation) -> str:
-        """Write a new student atomically; return its revision."""
+    async def create(
+        self, row: StudentRow, *, now: datetime, op: Operation, allow_duplicate: bool = False
+    ) -> str:
+        """Write a new student atomically; return its revision.
+
+        Unless `allow_duplicate`, raises PossibleDuplicate when students with the same folded
+        names and birth date are registered: checked in the same atomic step as the write.
+        """
         with _translate_errors():
             result = await self._create(
                 keys=[*_index_keys(op), keys.student_key(row.id), keys.course_index(row.course)],
-                args=[op.ttl_ms, to_micros(now), *_stored(row)],
+                args=[op.ttl_ms, to_micros(now), *_stored(row), _duplicates_arg(allow_duplicate)],
             )
         if result[0] == "exists":
             raise StudentExists(row.id)
         if result[0] == "email_taken":
             raise EmailTaken(row.email)
+        if result[0] == "duplicate":
+            raise PossibleDuplicate([str(i) for i in result[1:]])
         return str(result[1])
 
     async def replace(
@@ -289,11 +308,13 @@ class RedisStore:
         on_conflict: ConflictMode,
         atomic: bool,
         op: Operation | None = None,
+        allow_duplicates: bool = False,
     ) -> tuple[bool, list[str]]:
         """Write many rows in one atomic step each (all in one with atomic); statuses per row.
 
-        The batch is one operation (`op`, a new one by default): run again, it answers the
-        statuses of its first run.
+        A row with the folded names and birth date of a registered student, or of a row before
+        it, is refused as ``duplicate`` unless `allow_duplicates`. The batch is one operation
+        (`op`, a new one by default): run again, it answers the statuses of its first run.
         """
         op = op or self.new_operation()
         args: list[str | int] = [
@@ -302,6 +323,7 @@ class RedisStore:
             to_micros(now),
             on_conflict,
             "1" if atomic else "0",
+            _duplicates_arg(allow_duplicates),
         ]
         for row in rows:
             args.extend(_stored(row))
@@ -317,6 +339,40 @@ class RedisStore:
         with _translate_errors():
             flat = await self._check_import(keys=[keys.email_index()], args=args)
         return [(flat[i] == 1, flat[i + 1]) for i in range(0, len(flat), 2)]
+
+    async def find_duplicates(self, rows: Sequence[StudentRow]) -> list[list[str]]:
+        """For each row, the other students registered under its folded names and birth date.
+
+        Read in two round trips, for reports: the writes check the same atomically.
+        """
+        with _translate_errors():
+            async with self.client.pipeline(transaction=False) as pipe:
+                for row in rows:
+                    names = _names_of(row)
+                    # Ids are ASCII letters, digits, _ and -: all sort before DEL.
+                    pipe.zrange(keys.order_index(), f"[{names}", f"({names}\x7f", bylex=True)
+                named: list[list[str]] = await pipe.execute()
+            ids = [
+                [m[len(_names_of(row)) :] for m in found]
+                for row, found in zip(rows, named, strict=True)
+            ]
+            async with self.client.pipeline(transaction=False) as pipe:
+                for found in ids:
+                    for student_id in found:
+                        pipe.hget(keys.student_key(student_id), "b")
+                born: list[str | None] = list(await pipe.execute())
+        duplicates = []
+        for row, found in zip(rows, ids, strict=True):
+            dates, born = born[: len(found)], born[len(found) :]
+            wanted = _stored(row).birth_date
+            duplicates.append(
+                [
+                    i
+                    for i, b in zip(found, dates, strict=True)
+                    if i != row.id and b is not None and b.replace("-", "") == wanted
+                ]
+            )
+        return duplicates
 
     async def get(self, student_id: str) -> Fields | None:
         """One student's hash, or None."""

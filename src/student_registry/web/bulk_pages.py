@@ -44,6 +44,7 @@ class ImportForm:
     file: UploadFile
     on_conflict: Literal["fail", "skip", "update"] = "fail"
     dry_run: bool = False
+    allow_duplicates: bool = False
 
 
 async def _export(registry: Registry, fmt: Format, course: str | None, q: str) -> Stream:
@@ -127,6 +128,7 @@ class BulkPageController(Controller):
                 read_rows(_chunks(data.file), fmt),
                 on_conflict=data.on_conflict,
                 dry_run=data.dry_run,
+                allow_duplicates=data.allow_duplicates,
             )
         except InvalidImport as exc:
             return Template(

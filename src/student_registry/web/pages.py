@@ -28,6 +28,7 @@ from student_registry.errors import (
     EmailTaken,
     InvalidCursor,
     InvalidStudent,
+    PossibleDuplicate,
     RegistryError,
     StaleRevision,
     StudentExists,
@@ -54,13 +55,15 @@ def _errors_by_field(exc: RegistryError) -> dict[str, str]:
         return {"id": _("is already taken by a registered student")}
     if isinstance(exc, EmailTaken):
         return {"email": _("is already used by another student")}
+    if isinstance(exc, PossibleDuplicate):
+        return {"$": _("A student with the same names and date of birth is already registered.")}
     return {"$": str(exc)}
 
 
 def _status_of(exc: RegistryError) -> int:
     if isinstance(exc, StaleRevision):
         return HTTP_412_PRECONDITION_FAILED
-    if isinstance(exc, StudentExists | EmailTaken):
+    if isinstance(exc, StudentExists | EmailTaken | PossibleDuplicate):
         return HTTP_409_CONFLICT
     return HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -89,6 +92,7 @@ class PageController(Controller):
         notice: str = "",
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
+        duplicates: list[str] | None = None,
         status_code: int = 200,
     ) -> Template:
         page = await registry.list_students(
@@ -119,6 +123,7 @@ class PageController(Controller):
                 "notice": notice,
                 "values": values or {},
                 "errors": errors or {},
+                "duplicates": duplicates or [],
                 "labels": FIELD_LABELS,
             },
         )
@@ -163,12 +168,20 @@ class PageController(Controller):
                 status_code=HTTP_303_SEE_OTHER,
             )
 
-    async def _register(self, registry: Registry, values: dict[str, str]) -> Template | Redirect:
+    async def _register(
+        self, registry: Registry, values: dict[str, str], *, allow_duplicate: bool = False
+    ) -> Template | Redirect:
         try:
-            stored = await registry.register_student(parse(forms.to_raw(values), StudentCreate))
-        except (InvalidStudent, StudentExists, EmailTaken) as exc:
+            stored = await registry.register_student(
+                parse(forms.to_raw(values), StudentCreate), allow_duplicate=allow_duplicate
+            )
+        except (InvalidStudent, StudentExists, EmailTaken, PossibleDuplicate) as exc:
             return await self._render_index(
-                registry, values=values, errors=_errors_by_field(exc), status_code=_status_of(exc)
+                registry,
+                values=values,
+                errors=_errors_by_field(exc),
+                duplicates=exc.student_ids if isinstance(exc, PossibleDuplicate) else None,
+                status_code=_status_of(exc),
             )
         return Redirect(
             path="/?" + urlencode({"registered": stored.student.id}), status_code=HTTP_303_SEE_OTHER
@@ -179,7 +192,10 @@ class PageController(Controller):
         self, registry: NamedDependency[Registry], data: FormData
     ) -> Template | Redirect:
         """Register from the page's form, then redirect (Post/Redirect/Get)."""
-        return await self._register(registry, forms.form_values(data))
+        allow_duplicate = data.get("allow_duplicate") == "true"
+        return await self._register(
+            registry, forms.form_values(data), allow_duplicate=allow_duplicate
+        )
 
     # The original app's form has no token: this route, and only it, skips the token check, and
     # a browser's word that the post comes from this site (Origin, Sec-Fetch-Site) takes its

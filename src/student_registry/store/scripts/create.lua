@@ -1,10 +1,11 @@
 -- Registers one student. KEYS[6]: its hash, KEYS[7]: its course's index.
--- ARGV[2]: now, ARGV[3..10]: the row.
+-- ARGV[2]: now, ARGV[3..10]: the row, ARGV[11]: the prefix of student hashes to refuse a
+-- possible duplicate (same folded names and birth date), '' to register it anyway.
 local outcome = recorded_outcome(decode_words)
 if outcome then
   return outcome
 end
-local result = create(read_row(2), KEYS[6], KEYS[7], ARGV[2])
+local result = create(read_row(2), KEYS[6], KEYS[7], ARGV[2], ARGV[11])
 if result[1] == 'created' then
   record_outcome(encode_words(result))
 end

@@ -1,17 +1,22 @@
 -- Writes a batch of rows. KEYS[6..5+n]: the student hashes of the n rows, in order, then the
 -- indexes of the rows' courses, each once, in the order the courses first appear.
 -- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
--- ARGV[5]: '1' for all or nothing, ARGV[6..]: rows of 8 values. Returns one status per row,
+-- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
+-- duplicates of registered students or of rows before ('' to let them in), ARGV[7..]: rows of
+-- 8 values. Returns one status per row,
 -- behind 'ok' or 'aborted'. Creations gather their index writes and apply them once, at the
 -- end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
 local COURSE_PREFIX, now, mode, atomic = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
-local count = (#ARGV - 5) / 8
+local STUDENT_PREFIX, ROWS = ARGV[6], 6
+local count = (#ARGV - ROWS) / 8
 
 -- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
-local LETTERS = {created = 'c', updated = 'u', skipped = 's', exists = 'x', email_taken = 'm'}
+local LETTERS = {
+  created = 'c', updated = 'u', skipped = 's', exists = 'x', email_taken = 'm', duplicate = 'd',
+}
 local STATUSES = {}
 for status, letter in pairs(LETTERS) do
   STATUSES[letter] = status
@@ -47,7 +52,7 @@ end
 
 local course_keys, declared = {}, 5 + count
 for r = 1, count do
-  local course = ARGV[5 + (r - 1) * 8 + 5]
+  local course = ARGV[ROWS + (r - 1) * 8 + 5]
   if not course_keys[course] then
     declared = declared + 1
     course_keys[course] = KEYS[declared]
@@ -63,9 +68,9 @@ local function course_left(course)
 end
 
 local function plan()
-  local ids, emails, statuses, failed = {}, {}, {}, false
+  local ids, emails, people, statuses, failed = {}, {}, {}, {}, false
   for r = 1, count do
-    local row = read_row(5 + (r - 1) * 8)
+    local row = read_row(ROWS + (r - 1) * 8)
     local exists = ids[row[1]] or redis.call('EXISTS', KEYS[5 + r]) == 1
     local owner = emails[row[7]] or email_owner(row[7])
     local status
@@ -75,14 +80,18 @@ local function plan()
       status = 'exists'
     elseif owner and owner ~= row[1] then
       status = 'email_taken'
+    elseif not exists and STUDENT_PREFIX ~= ''
+        and (people[same_person(row)] or #duplicates(row, STUDENT_PREFIX) > 0) then
+      status = 'duplicate'
     else
       status = exists and 'updated' or 'created'
       ids[row[1]] = true
+      people[same_person(row)] = true
       if row[7] ~= '' then
         emails[row[7]] = row[1]
       end
     end
-    failed = failed or status == 'exists' or status == 'email_taken'
+    failed = failed or status == 'exists' or status == 'email_taken' or status == 'duplicate'
     statuses[r] = status
   end
   return statuses, failed
@@ -100,9 +109,9 @@ if mode ~= 'update' then
   defer_indexes()
 end
 for r = 1, count do
-  local row = read_row(5 + (r - 1) * 8)
+  local row = read_row(ROWS + (r - 1) * 8)
   local student_key, course_key = KEYS[5 + r], course_keys[row[5]]
-  local result = create(row, student_key, course_key, now)
+  local result = create(row, student_key, course_key, now, STUDENT_PREFIX)
   if result[1] == 'exists' and mode == 'skip' then
     result = {'skipped'}
   elseif result[1] == 'exists' and mode == 'update' then

@@ -43,6 +43,16 @@ local function first_member(sort_key)
   return string.sub(sort_key, last_end + 1, first_end - 1) .. '\0' .. sort_key
 end
 
+-- The sort key of a row without its id: `fold(last)\0fold(first)\0`.
+local function names_of(row)
+  return string.sub(row[8], 1, #row[8] - #row[1])
+end
+
+-- What makes two rows look like the same person: their folded names and their birth date.
+local function same_person(row)
+  return names_of(row) .. row[4]
+end
+
 -- While an import gathers its index writes to apply them at its end, in a few calls of many
 -- members each (much cheaper than five calls a student), what they will be; nil otherwise.
 local pending = nil
@@ -64,6 +74,9 @@ local function index_add(row, course_key)
       pending.emails[#pending.emails + 1] = row[1]
       pending.owners[row[7]] = row[1]
     end
+    local person = same_person(row)
+    pending.people[person] = pending.people[person] or {}
+    table.insert(pending.people[person], row[1])
     return
   end
   redis.call('ZADD', ORDER, 0, row[8])
@@ -86,6 +99,26 @@ local function index_remove(sort_key, course, course_key, email_norm)
   if email_norm ~= '' then
     redis.call('HDEL', EMAILS, email_norm)
   end
+end
+
+-- The ids of the students registered under the row's folded names and birth date: those the
+-- order index holds under its names (a range of the index: no memory of its own), whose hash
+-- has its birth date, and those an import is about to index. `student_prefix` names the hashes,
+-- which the caller cannot declare (keys.py).
+local function duplicates(row, student_prefix)
+  local names, ids = names_of(row), {}
+  local members = redis.call('ZRANGE', ORDER, '[' .. names, '(' .. names .. '\255', 'BYLEX')
+  for _, member in ipairs(members) do
+    local id = string.sub(member, #names + 1)
+    local born = redis.call('HGET', student_prefix .. id, 'b')
+    if id ~= row[1] and born and string.gsub(born, '-', '') == row[4] then
+      ids[#ids + 1] = id
+    end
+  end
+  for _, id in ipairs(pending and pending.people[same_person(row)] or {}) do
+    ids[#ids + 1] = id
+  end
+  return ids
 end
 
 local function email_owner(email_norm)
@@ -132,13 +165,21 @@ local function write_fields(row, student_key, course_key, now, created_at, fresh
   index_add(row, course_key)
 end
 
--- Returns {status, revision, created_at}; status is created | exists | email_taken.
-local function create(row, student_key, course_key, now)
+-- Returns {status, revision, created_at}; status is created | exists | email_taken, or
+-- {'duplicate', ids...} when `student_prefix` is given (the duplicates are refused) and
+-- students with the row's names and birth date are registered.
+local function create(row, student_key, course_key, now, student_prefix)
   if redis.call('EXISTS', student_key) == 1 then
     return {'exists'}
   end
   if email_owner(row[7]) then
     return {'email_taken'}
+  end
+  if student_prefix and student_prefix ~= '' then
+    local ids = duplicates(row, student_prefix)
+    if #ids > 0 then
+      return {'duplicate', unpack(ids)}
+    end
   end
   write_fields(row, student_key, course_key, now, now, true)
   return {'created', now, now}
@@ -224,7 +265,7 @@ end
 -- Gather index additions from here on (only creations may follow: replace and delete read
 -- the indexes) until apply_pending_indexes.
 local function defer_indexes()
-  pending = {order = {}, first = {}, courses = {}, emails = {}, owners = {}}
+  pending = {order = {}, first = {}, courses = {}, emails = {}, owners = {}, people = {}}
 end
 
 local function call_in_slices(command, key, values)
