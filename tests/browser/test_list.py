@@ -28,6 +28,31 @@ async def seed_people(api: httpx.AsyncClient) -> None:
         await seed_student(api, **{"birth_date": "2010-05-06", **person})
 
 
+async def test_a_search_of_several_words_finds_the_full_name_in_either_order(
+    page: Page, api: httpx.AsyncClient
+) -> None:
+    await seed_people(api)
+    await seed_student(
+        api,
+        id="s-dupont",
+        first_name="Marie",
+        last_name="Dupont",
+        birth_date="2009-04-17",
+        course="3eA",
+    )
+    await page.goto("/")
+    for q, found in [
+        ("Dupont Marie", ["s-dupont"]),
+        ("marie dup", ["s-dupont"]),
+        ("Dupont", ["s-dupont"]),
+        ("marie", ["s-dupont", "s-marie"]),
+    ]:
+        await page.get_by_role("searchbox", name="Search by name").fill(q)
+        await page.get_by_role("button", name="Search").click()
+        await expect(page.locator("#summary")).to_contain_text(f"{len(found)} student")
+        assert sorted(await table_ids(page)) == found, q
+
+
 async def test_name_search_ignores_case_and_accents_and_gives_a_shareable_url(
     page: Page, api: httpx.AsyncClient
 ) -> None:
