@@ -18,6 +18,6 @@ function request()
   local s = common.student(run, n)
   local body = "Id=" .. esc(s.id) .. "&First+name=" .. esc(s.first_name)
     .. "&Last+name=" .. esc(s.last_name) .. "&Date+of+Birth=" .. esc(s.birth_date)
-    .. "&Course=" .. esc(s.course)
+    .. "&Course=" .. esc(s.course) .. "&allow_duplicate=true"
   return wrk.format("POST", "/handle_data", headers, body)
 end

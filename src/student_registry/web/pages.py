@@ -205,7 +205,10 @@ class PageController(Controller):
         self, registry: NamedDependency[Registry], data: FormData
     ) -> Template | Redirect:
         """The original app's form: same fields, same rules, same result."""
-        return await self._register(registry, forms.legacy_values(data))
+        allow_duplicate = data.get("allow_duplicate") == "true"
+        return await self._register(
+            registry, forms.legacy_values(data), allow_duplicate=allow_duplicate
+        )
 
     @get("/students/{student_id:str}", name="student")
     async def student(
