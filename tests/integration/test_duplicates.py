@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from student_registry.cli import app as cli_app
 from student_registry.domain.bulk import import_students, read_rows
 from student_registry.domain.service import Registry
+from student_registry.store import keys
 from student_registry.store.redis_store import RedisStore
 from tests.builders import API, student_body
 from tests.integration.support import assert_indexes_consistent, assert_problem
@@ -136,3 +137,16 @@ async def test_the_page_shows_the_match_with_a_link_and_registers_anyway(client:
     )
     assert anyway.status_code == 303, anyway.text
     assert (await client.get(API)).json()["total"] == 2
+
+
+async def test_a_birth_date_stored_the_earlier_way_is_compared_too(
+    client: Client, store: RedisStore
+) -> None:
+    await client.post(API, json=student_body(id="m1", **MARIE))
+    await store.client.hset(keys.student_key("m1"), "b", "2009-04-17")
+    body = assert_problem(await client.post(API, json=student_body(id="m2", **MARIE)), 409)
+    assert body["duplicates"] == ["m1"]
+    data = (HEADER + "m3,Marie,Dupont,2009-04-17,3eB,\n").encode()
+    report = (await client.post(f"{API}/import", content=data, headers=CSV_TYPE)).json()
+    assert [f["id"] for f in report["failures"]] == ["m3"]
+    assert "m1" in report["failures"][0]["errors"][0]["message"]

@@ -111,7 +111,7 @@ local function duplicates(row, student_prefix)
   for _, member in ipairs(members) do
     local id = string.sub(member, #names + 1)
     local born = redis.call('HGET', student_prefix .. id, 'b')
-    if id ~= row[1] and born and string.gsub(born, '-', '') == row[4] then
+    if id ~= row[1] and born and string.gsub(born, '%-', '') == row[4] then
       ids[#ids + 1] = id
     end
   end
