@@ -3,9 +3,8 @@
 -- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
 -- duplicates of registered students or of rows before ('' to let them in), ARGV[7..]: rows of
--- 8 values. Returns one status per row,
--- behind 'ok' or 'aborted'. Creations gather their index writes and apply them once, at the
--- end (see lib.lua).
+-- 8 values. Returns one status per row, behind 'ok' or 'aborted'. Creations gather their index
+-- writes and apply them once, at the end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
