@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 import redis
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
@@ -13,6 +14,11 @@ from student_registry.app import create_app
 from student_registry.settings import Settings
 from tests.accounts import ADMIN_EMAIL, SESSION_COOKIE, Credentials, sign_up
 from tests.redis_server import RedisServer
+
+# A shared machine can stall a process for a good part of a second: property tests judge what
+# the code does, never how fast (the benchmarks in bench/ measure that).
+hypothesis_settings.register_profile("suite", deadline=None)
+hypothesis_settings.load_profile("suite")
 
 
 @pytest.fixture(scope="session")
