@@ -7,7 +7,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, BrowserContext, Dialog, Page, async_playwright
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    Dialog,
+    Page,
+    async_playwright,
+    expect,
+)
 
 from tests.accounts import ADMIN_EMAIL, SESSION_COOKIE, Credentials, sign_up
 from tests.live_server import LiveServer
@@ -18,6 +25,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "artifacts" / "screenshots"
 SECRET_KEY = "browser-tier-secret-key-0123456789"
 SAVED_SCREENSHOTS = pytest.StashKey[list[Path]]()
+
+
+# How long an action or an expectation waits for the page: a loaded machine can take seconds to
+# answer what a quiet one answers at once. Nothing is timed; a wait only ends sooner.
+WAIT_MS = 20_000
+expect.set_options(timeout=WAIT_MS)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +88,7 @@ async def anonymous_context(browser: Browser, base_url: str) -> AsyncIterator[Br
         timezone_id="UTC",
         viewport={"width": 1280, "height": 900},
     )
-    context.set_default_timeout(5000)
+    context.set_default_timeout(WAIT_MS)
     yield context
     await context.close()
 
@@ -115,7 +128,7 @@ async def api(base_url: str, browser_admin: Credentials) -> AsyncIterator[httpx.
     """A JSON client of the same server, as the administrator, to seed and check data."""
     headers = {"Authorization": f"Bearer {browser_admin.token}"}
     async with httpx.AsyncClient(
-        base_url=base_url, timeout=5, trust_env=False, headers=headers
+        base_url=base_url, timeout=WAIT_MS / 1000, trust_env=False, headers=headers
     ) as client:
         yield client
 
