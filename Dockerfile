@@ -110,7 +110,8 @@ ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONDONTWRITEBYTECODE=1
 USER 10001:10001
 WORKDIR /app
-EXPOSE 5000
+# 5000: the service; 9000: its Prometheus metrics (METRICS_PORT).
+EXPOSE 5000 9000
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
     CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:5000/healthz', timeout=2)"]
 CMD ["student-registry", "serve", "--host", "0.0.0.0", "--port", "5000"]

@@ -114,8 +114,13 @@ SYSTEMS = {
                 str(BIN / "student-registry"),
                 *("serve", "--host", "127.0.0.1", "--port", str(port)),
             ],
-            # The container's configuration: workers from the CPU count, INFO logs.
-            lambda url: {"REDIS_URL": url, "LOG_LEVEL": "INFO", "SECRET_KEY": SECRET_KEY},
+            # The container's configuration: workers from the CPU count, INFO logs, metrics.
+            lambda url: {
+                "REDIS_URL": url,
+                "LOG_LEVEL": "INFO",
+                "SECRET_KEY": SECRET_KEY,
+                "METRICS_PORT": str(free_port()),
+            },
             "/healthz",
             ("get", "list", "search", "register_json", "register_form"),
             seeded=True,

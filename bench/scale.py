@@ -172,7 +172,12 @@ def measure_reads(
     port = free_port()
     base_url = f"http://127.0.0.1:{port}"
     argv = [str(BIN / "student-registry"), "serve", "--host", "127.0.0.1", "--port", str(port)]
-    env = {"REDIS_URL": redis_url, "LOG_LEVEL": "INFO", "SECRET_KEY": SECRET_KEY}
+    env = {
+        "REDIS_URL": redis_url,
+        "LOG_LEVEL": "INFO",
+        "SECRET_KEY": SECRET_KEY,
+        "METRICS_PORT": str(free_port()),
+    }
     os.environ["BENCH_TOKEN"] = api_token(redis_url)
     proc = procs.start(f"service-{label}", argv, env=env)
     results: dict[str, WrkResult] = {}

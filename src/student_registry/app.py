@@ -40,6 +40,7 @@ from student_registry.domain.service import Registry
 from student_registry.errors import InvalidAccount, RegistryError, StoreUnavailable
 from student_registry.logs import access_log, configure_logging
 from student_registry.methods import answer_head_and_allow
+from student_registry.metrics import count_requests
 from student_registry.security.guards import api_guard, page_guard, shown_to
 from student_registry.security.headers import add_security_headers
 from student_registry.security.proxies import forwarded_headers
@@ -223,7 +224,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
             Exception: _on_unexpected_error,
         },
         template_config=TemplateConfig(instance=_template_engine(auto_reload=settings.dev_reload)),
-        middleware=[forwarded_headers(settings.proxy_networks), access_log],
+        middleware=[forwarded_headers(settings.proxy_networks), access_log, count_requests],
         before_send=[add_security_headers],
         state=State({"session_max_seconds": settings.session_max_hours * 3600}),
         plugins=[ClosedModels()],

@@ -101,6 +101,8 @@ def serve(
 ) -> None:
     """Run the production web server (granian).
 
+    Prometheus metrics are on http://HOST:METRICS_PORT/metrics (default port 9000; 0 for none).
+
     Example: [bold]student-registry serve --host 0.0.0.0 --port 5000[/]
     """
     from granian import Granian
@@ -113,6 +115,8 @@ def serve(
     # Workers are separate processes that read the environment; they must share one secret.
     os.environ["SECRET_KEY"] = settings.secret_key
     os.environ["DEV_RELOAD"] = "true" if settings.dev_reload else "false"
+    if settings.metrics_port:
+        _serve_metrics(settings)
     Granian(
         target="student_registry.app:create_served_app",
         factory=True,
@@ -141,6 +145,25 @@ def _reload_options(enabled: bool) -> dict[str, Any]:
         # A module that fails to import leaves the worker down until the next change fixes it.
         "reload_ignore_worker_failure": True,
     }
+
+
+def _serve_metrics(settings: Settings) -> None:
+    from student_registry.metrics_server import prepare_directory
+
+    prepare_directory()  # before prometheus_client is imported, here or in a worker
+    from student_registry.metrics_server import start_metrics_server
+    from student_registry.store.client import connect_blocking
+    from student_registry.store.redis_store import enrolled_count
+
+    client = connect_blocking(settings.redis_url, timeout=settings.redis_timeout)
+    try:
+        start_metrics_server(
+            host=settings.host, port=settings.metrics_port, enrolled=lambda: enrolled_count(client)
+        )
+    except OSError as exc:
+        raise fail(
+            f"Cannot serve metrics on port {settings.metrics_port}: {exc.strerror}."
+        ) from None
 
 
 FormatOption = Annotated[

@@ -31,6 +31,7 @@ ENVIRONMENT = {
     "admin_email": "ADMIN_EMAIL",
     "admin_password_file": "ADMIN_PASSWORD_FILE",
     "import_max_bytes": "IMPORT_MAX_BYTES",
+    "metrics_port": "METRICS_PORT",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -48,6 +49,7 @@ EXPECTED = {
     "admin_email": "an email address",
     "admin_password_file": "the path of a file holding the password",
     "import_max_bytes": "a whole number of bytes, at least 1, like 50000000 for 50 MB",
+    "metrics_port": "a whole number from 0 (no metrics) to 65535",
 }
 
 
@@ -84,6 +86,8 @@ class Settings(Struct, kw_only=True, frozen=True):
     admin_password_file: str = ""
     # The largest file an import through the API or the page takes; the CLI reads any size.
     import_max_bytes: Annotated[int, Meta(ge=1)] = 50_000_000
+    # Where `serve` answers /metrics (Prometheus), beside the service's port; 0 turns it off.
+    metrics_port: Annotated[int, Meta(ge=0, le=65535)] = 9000
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

@@ -124,3 +124,10 @@ def test_reloading_is_off_unless_asked_for() -> None:
 )
 def test_sizes_read_as_a_person_says_them(size: int, said: str) -> None:
     assert readable_size(size) == said
+
+
+def test_metrics_port_defaults_to_9000_and_zero_turns_it_off() -> None:
+    assert Settings.from_env({}).metrics_port == 9000
+    assert Settings.from_env({"METRICS_PORT": "0"}).metrics_port == 0
+    with pytest.raises(SettingsError, match="METRICS_PORT='70000' is invalid"):
+        Settings.from_env({"METRICS_PORT": "70000"})

@@ -27,6 +27,7 @@ from student_registry.domain.models import Student, StudentCreate
 from student_registry.domain.service import MAX_ATTEMPTS, Registry, generate_id, to_row
 from student_registry.domain.text import fold, name_matches, search_words
 from student_registry.errors import FieldError, InvalidImport
+from student_registry.metrics import IMPORT_ROWS
 from student_registry.store.redis_store import ConflictMode, RedisStore, StudentRow
 
 # Rows per call to Redis: at least MIN_BATCH_ROWS when Redis is idle, BATCH_ROWS when busy.
@@ -359,7 +360,20 @@ async def import_students(
         importer.cancel()
     report.unknown_columns = list(getattr(rows, "unknown_columns", ()))
     report.failures.sort(key=lambda f: (f.line is None, f.line or 0, f.id or ""))
+    if not dry_run:
+        _count_rows(report)
     return report
+
+
+def _count_rows(report: ImportReport) -> None:
+    outcomes = {
+        "created": report.created,
+        "updated": report.updated,
+        "skipped": report.skipped,
+        "failed": report.failed,
+    }
+    for outcome, rows in outcomes.items():
+        IMPORT_ROWS.labels(outcome).inc(rows)
 
 
 def read_rows(chunks: AsyncIterable[bytes] | Iterable[bytes], fmt: Format) -> RowReader:

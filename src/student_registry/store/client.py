@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import math
-from typing import Any, NamedTuple, cast
+from collections.abc import Awaitable, Callable
+from typing import Any, NamedTuple, TypeVar, cast
 
 import hiredis
+import redis
 from redis.asyncio import Connection, Redis
 from redis.asyncio.retry import Retry
 from redis.backoff import ExponentialBackoff
 from redis.typing import EncodableT
+
+from student_registry.metrics import REDIS_RETRIES
+
+T = TypeVar("T")
 
 RETRIES = 2
 BACKOFF_CAP = 0.2
@@ -78,6 +84,27 @@ BACKOFF_CAP = 0.2
 CONNECT_TIMEOUT_CAP = 2.0
 
 
+class CountedRetry(Retry):
+    """redis-py's retry, counting each command it sends again (the redis_retries metric)."""
+
+    async def call_with_retry(
+        self,
+        do: Callable[[], Awaitable[T]],
+        fail: Callable[..., Any],
+        is_retryable: Callable[[Exception], bool] | None = None,
+        with_failure_count: bool = False,
+    ) -> T:
+        """Run `do`, again on the errors retried; count the failures that are retried."""
+
+        # Called on failures only: a command that succeeds costs nothing more.
+        async def counted(error: Exception, failures: int) -> None:
+            if self._retries < 0 or failures <= self._retries:
+                REDIS_RETRIES.inc()
+            await (fail(error, failures) if with_failure_count else fail(error))
+
+        return await super().call_with_retry(do, counted, is_retryable, True)
+
+
 def connect(url: str, *, timeout: float = 5.0) -> Redis:
     """A client that fails fast while Redis is away and reconnects by itself when it is back.
 
@@ -93,5 +120,15 @@ def connect(url: str, *, timeout: float = 5.0) -> Redis:
         socket_timeout=timeout,
         # A connection Redis dropped fails its next command, which the retry runs again on a new
         # one: no health check (a PING, and a clock read on every command) is needed.
-        retry=Retry(ExponentialBackoff(cap=BACKOFF_CAP, base=0.02), retries=RETRIES),
+        retry=CountedRetry(ExponentialBackoff(cap=BACKOFF_CAP, base=0.02), retries=RETRIES),
+    )
+
+
+def connect_blocking(url: str, *, timeout: float = 5.0) -> redis.Redis:
+    """A synchronous client, for a thread that is not on an event loop (the metrics server)."""
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_connect_timeout=min(timeout, CONNECT_TIMEOUT_CAP),
+        socket_timeout=timeout,
     )
