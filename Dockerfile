@@ -62,6 +62,8 @@ COPY src ./src
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --frozen --no-editable
 COPY --chown=app:app tests ./tests
+# The integration tests check the ACL that Compose gives Redis, made by this script.
+COPY --chown=app:app deploy/redis ./deploy/redis
 ENV PATH="/opt/venv/bin:$PATH" \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1

@@ -7,6 +7,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import redis
@@ -22,13 +23,23 @@ def free_port() -> int:
 class RedisServer:
     """A redis-server process owned by the test run."""
 
-    def __init__(self, *, port: int | None = None, persistent: bool = False) -> None:
+    def __init__(
+        self,
+        *,
+        port: int | None = None,
+        persistent: bool = False,
+        extra_args: Sequence[str] = (),
+        credentials: tuple[str, str] | None = None,
+    ) -> None:
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
         self.binary = binary
         self.port = port or free_port()
         self.persistent = persistent
+        # Arguments added to redis-server's, and the user and password that can PING it.
+        self.extra_args = list(extra_args)
+        self.credentials = credentials
         self.dir = Path(tempfile.mkdtemp(prefix="sr-redis-"))
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -54,11 +65,15 @@ class RedisServer:
                 "--dir",
                 str(self.dir),
                 *persistence,
+                *self.extra_args,
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        username, password = self.credentials or (None, None)
+        client = redis.Redis(
+            port=self.port, socket_connect_timeout=0.2, username=username, password=password
+        )
         deadline = time.monotonic() + 10
         while True:
             try:

@@ -125,7 +125,12 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        store = RedisStore(connect(settings.redis_url, timeout=settings.redis_timeout))
+        client = connect(
+            settings.redis_url,
+            timeout=settings.redis_timeout,
+            password=settings.redis_password(),
+        )
+        store = RedisStore(client)
         registry_holder["registry"] = Registry(store, cursor_secret=settings.secret_key.encode())
         accounts = Accounts(
             AccountsStore(store.client), password_min_length=settings.password_min_length

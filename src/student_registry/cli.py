@@ -155,7 +155,9 @@ def _serve_metrics(settings: Settings) -> None:
     from student_registry.store.client import connect_blocking
     from student_registry.store.redis_store import enrolled_count
 
-    client = connect_blocking(settings.redis_url, timeout=settings.redis_timeout)
+    client = connect_blocking(
+        settings.redis_url, timeout=settings.redis_timeout, password=settings.redis_password()
+    )
     try:
         start_metrics_server(
             host=settings.host, port=settings.metrics_port, enrolled=lambda: enrolled_count(client)
@@ -182,7 +184,12 @@ def _open_store(redis_url: str | None, *, timeout: float | None = None) -> Redis
     from student_registry.store.redis_store import RedisStore
 
     settings = load_settings(redis_url=redis_url)
-    return RedisStore(connect(settings.redis_url, timeout=timeout or settings.redis_timeout))
+    client = connect(
+        settings.redis_url,
+        timeout=timeout or settings.redis_timeout,
+        password=settings.redis_password(),
+    )
+    return RedisStore(client)
 
 
 def _read_chunks(stream: BinaryIO, first: bytes, progress: ImportProgress) -> Iterator[bytes]:
@@ -378,6 +385,13 @@ def migrate_legacy(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Check and report; write nothing.")
     ] = False,
+    from_password_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-password-file",
+            help="A file holding the password of --from's user (kept off the command line).",
+        ),
+    ] = None,
     redis_url: RedisUrl = None,
 ) -> None:
     """Copy the original app's students (one hash per student) into the registry.
@@ -401,8 +415,16 @@ def migrate_legacy(
 
     if not source.startswith(("redis://", "rediss://", "unix://")):
         raise fail("--from must be a Redis URL: redis://, rediss:// or unix://.", 2)
+    try:
+        from_password = (
+            from_password_file.read_text(encoding="utf-8").splitlines()[0]
+            if from_password_file
+            else None
+        )
+    except (OSError, IndexError):
+        raise fail(f"Cannot read a password from {from_password_file}.", 2) from None
     store = _open_store(redis_url)
-    legacy = RedisStore(connect(source))
+    legacy = RedisStore(connect(source, password=from_password))
     started = time.perf_counter()
 
     async def work() -> tuple[ImportReport, int]:

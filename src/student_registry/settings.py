@@ -6,6 +6,7 @@ import os
 import secrets
 from collections.abc import Mapping
 from ipaddress import IPv4Network, IPv6Network, ip_network
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
@@ -32,6 +33,7 @@ ENVIRONMENT = {
     "admin_password_file": "ADMIN_PASSWORD_FILE",
     "import_max_bytes": "IMPORT_MAX_BYTES",
     "metrics_port": "METRICS_PORT",
+    "redis_password_file": "REDIS_PASSWORD_FILE",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -50,6 +52,7 @@ EXPECTED = {
     "admin_password_file": "the path of a file holding the password",
     "import_max_bytes": "a whole number of bytes, at least 1, like 50000000 for 50 MB",
     "metrics_port": "a whole number from 0 (no metrics) to 65535",
+    "redis_password_file": "a readable file holding the Redis password",
 }
 
 
@@ -88,6 +91,9 @@ class Settings(Struct, kw_only=True, frozen=True):
     import_max_bytes: Annotated[int, Meta(ge=1)] = 50_000_000
     # Where `serve` answers /metrics (Prometheus), beside the service's port; 0 turns it off.
     metrics_port: Annotated[int, Meta(ge=0, le=65535)] = 9000
+    # The Redis password, read from a file (a mounted secret) rather than put in REDIS_URL,
+    # where it would show in the environment. A password in REDIS_URL wins.
+    redis_password_file: str = ""
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -109,6 +115,7 @@ class Settings(Struct, kw_only=True, frozen=True):
                 f"TRUSTED_PROXIES={settings.trusted_proxies!r} is invalid: it must be "
                 f"{EXPECTED['trusted_proxies']}."
             ) from None
+        settings.redis_password()  # a missing or unreadable file stops startup here
         return settings
 
     @property
@@ -119,6 +126,19 @@ class Settings(Struct, kw_only=True, frozen=True):
             for part in self.trusted_proxies.split(",")
             if part.strip()
         )
+
+    def redis_password(self) -> str | None:
+        """The password in REDIS_PASSWORD_FILE (its first line), or None when unset."""
+        if not self.redis_password_file:
+            return None
+        try:
+            with Path(self.redis_password_file).open(encoding="utf-8") as file:
+                return file.readline().rstrip("\r\n")
+        except OSError as exc:
+            raise SettingsError(
+                f"REDIS_PASSWORD_FILE={self.redis_password_file!r} cannot be read: "
+                f"{exc.strerror or exc}."
+            ) from None
 
     def with_secret(self) -> Settings:
         """These settings with a secret key, a random one when none is set."""

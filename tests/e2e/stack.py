@@ -172,3 +172,20 @@ def stored(http: httpx.Client, student: dict[str, str]) -> dict[str, Any] | None
     record: dict[str, Any] = response.json()
     assert {key: record[key] for key in student} == student
     return record
+
+
+def redis_cli(
+    stack: Stack, *args: str, user: str | None = None, password: str | None = None
+) -> str:
+    """What redis-cli prints, run in a new container on the stack's network, as a client of
+    the stack's Redis would be; the password goes through the environment, not the command."""
+    image = stack.inspect("redis")["Config"]["Image"]
+    login = ["--user", user] if user else []
+    env = {**os.environ, "REDISCLI_AUTH": password} if password else None
+    result = subprocess.run(
+        ["docker", "run", "--rm", "--network", f"{stack.project}_default",
+         *(["--env", "REDISCLI_AUTH"] if password else []),
+         "--entrypoint", "redis-cli", image, "-h", "redis", *login, *args],
+        capture_output=True, text=True, timeout=60, check=False, env=env,
+    )  # fmt: skip
+    return result.stdout + result.stderr

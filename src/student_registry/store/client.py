@@ -105,8 +105,10 @@ class CountedRetry(Retry):
         return await super().call_with_retry(do, counted, is_retryable, True)
 
 
-def connect(url: str, *, timeout: float = 5.0) -> Redis:
+def connect(url: str, *, timeout: float = 5.0, password: str | None = None) -> Redis:
     """A client that fails fast while Redis is away and reconnects by itself when it is back.
+
+    `password` is used when the URL has none (a user name may be in the URL).
 
     It sends a command again when its reply does not come (RETRIES times): reads are safe to
     repeat, and every write script is made safe to (see Operation).
@@ -116,6 +118,10 @@ def connect(url: str, *, timeout: float = 5.0) -> Redis:
         url,
         connection_class=PackedConnection,
         decode_responses=True,
+        password=password,
+        # No CLIENT SETINFO at each connection: a round trip, and a command the service's
+        # Redis user is not given.
+        driver_info=None,
         socket_connect_timeout=min(timeout, CONNECT_TIMEOUT_CAP),
         socket_timeout=timeout,
         # A connection Redis dropped fails its next command, which the retry runs again on a new
@@ -124,11 +130,13 @@ def connect(url: str, *, timeout: float = 5.0) -> Redis:
     )
 
 
-def connect_blocking(url: str, *, timeout: float = 5.0) -> redis.Redis:
+def connect_blocking(url: str, *, timeout: float = 5.0, password: str | None = None) -> redis.Redis:
     """A synchronous client, for a thread that is not on an event loop (the metrics server)."""
     return redis.Redis.from_url(
         url,
         decode_responses=True,
+        password=password,
+        driver_info=None,
         socket_connect_timeout=min(timeout, CONNECT_TIMEOUT_CAP),
         socket_timeout=timeout,
     )

@@ -1,0 +1,202 @@
+"""The service as Redis's ACL user: every route works with only its commands and sr:* keys.
+
+The users come from deploy/redis/make-secrets, the script Compose runs at first start, so a
+command the code starts to use without the script granting it fails here, not in production.
+"""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
+
+from student_registry.app import create_app
+from student_registry.settings import Settings, SettingsError
+from student_registry.store.client import connect_blocking
+from student_registry.store.redis_store import enrolled_count
+from tests.builders import API, student_body
+from tests.redis_server import RedisServer
+
+ROOT = Path(__file__).resolve().parents[2]
+MAKE_SECRETS = ROOT / "deploy" / "redis" / "make-secrets"
+SERVICE_USER = "student-registry"
+CSV = "id,first_name,last_name,birth_date,course\nacl-1,Ana,Lopez,2009-01-02,4eA\n"
+
+
+@pytest.fixture(scope="module")
+def secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The users, passwords and ACL file, as the script makes them."""
+    directory = tmp_path_factory.mktemp("redis-secrets")
+    subprocess.run(
+        ["sh", str(MAKE_SECRETS), str(directory)], check=True, capture_output=True, env={
+            "PATH": "/usr/bin:/bin", "API_UID": "0"
+        }
+    )  # fmt: skip
+    return directory
+
+
+def password(secrets: Path, user: str) -> str:
+    """A user's password, as the script wrote it."""
+    return (secrets / user / "password").read_text()
+
+
+@pytest.fixture(scope="module")
+def acl_server(secrets: Path) -> Iterator[RedisServer]:
+    """A redis-server with the script's users: the default user off. DEBUG is enabled, so that
+    what refuses it to the service is the ACL."""
+    server = RedisServer(
+        extra_args=[
+            "--aclfile",
+            str(secrets / "redis" / "users.acl"),
+            "--enable-debug-command",
+            "yes",
+        ],
+        credentials=("probe", password(secrets, "probe")),
+    )
+    server.start()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def admin(acl_server: RedisServer, secrets: Path) -> Iterator[redis.Redis]:
+    """The operator's client, on a flushed database."""
+    client = redis.Redis(
+        port=acl_server.port, username="admin", password=password(secrets, "admin")
+    )
+    client.flushall()
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def service_settings(acl_server: RedisServer, secrets: Path, admin: redis.Redis) -> Settings:
+    """Settings as Compose gives them: the user in REDIS_URL, the password in a file."""
+    return Settings(
+        redis_url=f"redis://{SERVICE_USER}@127.0.0.1:{acl_server.port}/0",
+        redis_password_file=str(secrets / "api" / "password"),
+        secret_key="test-secret-key-0123456789",
+        redis_timeout=2.0,
+    )
+
+
+@pytest.fixture
+async def acl_client(service_settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app logged in as the service's user."""
+    async with AsyncTestClient(app=create_app(service_settings)) as client:
+        yield client
+
+
+async def test_every_route_works_as_the_service_user(
+    acl_client: AsyncTestClient[Litestar], service_settings: Settings
+) -> None:
+    client = acl_client
+    assert (await client.get("/readyz")).status_code == 200
+    created = await client.post(API, json=student_body(id="acl-0", email="a@example.org"))
+    assert created.status_code == 201, created.text
+    etag = created.headers["etag"]
+    assert (await client.get(f"{API}/acl-0")).status_code == 200
+    assert (await client.get(API, params={"q": "elo", "course": "3eB"})).json()["total"] == 1
+    patched = await client.patch(f"{API}/acl-0", json={"course": "4eA"}, headers={"if-match": etag})
+    assert patched.status_code == 200, patched.text
+    for atomic in ("false", "true"):
+        imported = await client.post(
+            f"{API}/import",
+            params={"atomic": atomic, "on_conflict": "update"},
+            content=CSV,
+            headers={"content-type": "text/csv"},
+        )
+        assert imported.status_code == 200, imported.text
+    exported = await client.get(f"{API}.csv")
+    assert exported.status_code == 200
+    assert exported.text.count("\n") == 3  # the header and two students
+    assert (await client.get("/", params={"q": "ana"})).status_code == 200
+    metrics_client = connect_blocking(
+        service_settings.redis_url, password=service_settings.redis_password()
+    )
+    assert enrolled_count(metrics_client) == 2
+    metrics_client.close()
+    deleted = await client.delete(f"{API}/acl-1")
+    assert deleted.status_code == 204, deleted.text
+
+
+@pytest.mark.parametrize(
+    "command",
+    [("FLUSHALL",), ("CONFIG", "GET", "*"), ("KEYS", "*"), ("DEBUG", "SLEEP", "0")],
+)
+def test_the_service_user_is_refused_dangerous_commands(
+    acl_server: RedisServer, secrets: Path, command: tuple[str, ...]
+) -> None:
+    client = redis.Redis(
+        port=acl_server.port, username=SERVICE_USER, password=password(secrets, "api")
+    )
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        client.execute_command(*command)
+    client.close()
+
+
+def test_the_service_user_cannot_touch_keys_outside_its_prefix(
+    acl_server: RedisServer, secrets: Path, admin: redis.Redis
+) -> None:
+    admin.hset("legacy-1", mapping={"Id": "legacy-1"})
+    client = redis.Redis(
+        port=acl_server.port, username=SERVICE_USER, password=password(secrets, "api")
+    )
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        client.hgetall("legacy-1")
+    assert client.hgetall("sr:courses") == {}
+    client.close()
+
+
+def test_a_client_without_password_gets_noauth(acl_server: RedisServer) -> None:
+    # As redis-cli sends it, without a client library's HELLO or error parsing.
+    with socket.create_connection(("127.0.0.1", acl_server.port), timeout=5) as conn:
+        conn.sendall(b"PING\r\n")
+        assert conn.recv(100).startswith(b"-NOAUTH ")
+
+
+async def test_writes_survive_a_restart_with_the_default_user_off(
+    secrets: Path, tmp_path: Path
+) -> None:
+    server = RedisServer(
+        persistent=True,
+        extra_args=["--aclfile", str(secrets / "redis" / "users.acl")],
+        credentials=("probe", password(secrets, "probe")),
+    )
+    server.start()
+    try:
+        settings = Settings(
+            redis_url=f"redis://{SERVICE_USER}@127.0.0.1:{server.port}/0",
+            redis_password_file=str(secrets / "api" / "password"),
+            secret_key="test-secret-key-0123456789",
+        )
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            assert (await client.post(API, json=student_body(id="kept"))).status_code == 201
+        server.stop()  # SIGTERM: the AOF, written by the scripts as transactions, is replayed
+        server.start()
+        async with AsyncTestClient(app=create_app(settings)) as client:
+            assert (await client.get(f"{API}/kept")).status_code == 200
+            assert (await client.get(API)).json()["total"] == 1
+    finally:
+        server.cleanup()
+
+
+def test_an_unreadable_password_file_stops_startup_naming_the_variable(tmp_path: Path) -> None:
+    missing = tmp_path / "missing"
+    with pytest.raises(SettingsError, match=r"REDIS_PASSWORD_FILE=.*cannot be read"):
+        Settings.from_env({"REDIS_PASSWORD_FILE": str(missing)})
+
+
+def test_the_script_keeps_the_secrets_of_its_first_run(secrets: Path) -> None:
+    before = {path: path.read_bytes() for path in secrets.rglob("*") if path.is_file()}
+    subprocess.run(["sh", str(MAKE_SECRETS), str(secrets)], check=True, capture_output=True)
+    assert {path: path.read_bytes() for path in secrets.rglob("*") if path.is_file()} == before
+    acl = (secrets / "redis" / "users.acl").read_text()
+    assert "user default off resetpass" in acl
+    assert password(secrets, "api") not in acl
