@@ -5,6 +5,9 @@ Runs before test_stack.py, whose last tests stop and remove containers.
 
 from __future__ import annotations
 
+import uuid
+
+import httpx
 import pytest
 
 from tests.e2e.stack import Stack, redis_cli, unavailable_reason
@@ -89,3 +92,31 @@ def test_metrics_are_served_in_the_stack_and_not_published(stack: Stack) -> None
     published = stack.inspect("api")["NetworkSettings"]["Ports"]
     assert published.get("9000/tcp") is None
     assert published["5000/tcp"]
+
+
+def test_the_cli_service_migrates_legacy_hashes_from_this_redis_as_admin(
+    stack: Stack, http: httpx.Client
+) -> None:
+    legacy_id = f"legacy-{uuid.uuid4().hex[:8]}"
+    # The original app's hash, written as it wrote them: outside sr:*, so only the admin may.
+    write = stack.compose(
+        "run", "--rm", "--entrypoint", "python", "cli", "-c",
+        "import redis, sys; "
+        "r = redis.Redis(host='redis', username='admin', "
+        "password=open('/run/secrets/admin/password').read()); "
+        f"r.hset('{legacy_id}', mapping={{'Id': '{legacy_id}', 'First name': 'Ana', "
+        "'Last name': 'Lopez', 'Date of Birth': '17/04/2009', 'Course': '3eB'})",
+    )  # fmt: skip
+    assert "Error" not in write
+    refused = redis_cli(
+        stack, "hgetall", legacy_id, user=SERVICE_USER, password=service_password(stack)
+    )
+    assert "NOPERM" in refused
+    stack.compose(
+        "run", "--rm", "cli", "migrate-legacy", "--from", "redis://admin@redis:6379/0",
+        "--from-password-file", "/run/secrets/admin/password",
+    )  # fmt: skip
+    migrated = http.get(f"/api/v1/students/{legacy_id}")
+    assert migrated.status_code == 200, migrated.text
+    assert migrated.json()["birth_date"] == "2009-04-17"
+    assert "students" in stack.compose("run", "--rm", "cli", "stats").lower()
