@@ -34,6 +34,8 @@ class LiveServer:
             "REDIS_URL": self.redis_url,
             "REDIS_TIMEOUT": "1",
             "LOG_LEVEL": "WARNING",
+            # The metrics port, 9000 by default, may be another server's on a shared machine.
+            "METRICS_PORT": "0",
             **self.env,
         }
         command = [sys.executable, "-m", "student_registry", "serve"]

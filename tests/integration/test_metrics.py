@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -137,3 +138,34 @@ async def test_an_unreachable_redis_counts_an_error_by_class() -> None:
         assert (await client.get("/readyz")).status_code == 503
     after = REGISTRY.get_sample_value("student_registry_redis_errors_total", labels)
     assert after == before + 1
+
+
+def test_serve_stops_with_one_line_when_the_metrics_port_is_taken(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import granian
+    from typer.testing import CliRunner
+
+    from student_registry.cli import app as cli
+
+    started: list[bool] = []
+
+    class Never:
+        def __init__(self, **options: object) -> None:
+            started.append(True)
+
+        def serve(self) -> None:
+            """Nothing: the server must not get this far."""
+
+    monkeypatch.setattr(granian, "Granian", Never)
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    monkeypatch.setenv("SECRET_KEY", "unit-tier-secret-0123456789")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        monkeypatch.setenv("METRICS_PORT", str(port))
+        result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code == 1
+    assert f"Cannot serve metrics on port {port}" in result.output
+    assert not started

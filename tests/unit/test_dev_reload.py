@@ -52,6 +52,8 @@ def recorded(monkeypatch: pytest.MonkeyPatch) -> type[GranianRecorder]:
     monkeypatch.setenv("SECRET_KEY", "unit-tier-secret-0123456789")
     # Empty counts as unset; unlike delenv of an unset variable, the value `serve` sets is undone.
     monkeypatch.setenv("DEV_RELOAD", "")
+    # No metrics server in the test process: it would outlive the test, holding its port.
+    monkeypatch.setenv("METRICS_PORT", "0")
     GranianRecorder.options = {}
     return GranianRecorder
 
