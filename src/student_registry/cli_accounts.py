@@ -47,7 +47,9 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
         raise _fail(str(exc), 2) from None
 
     async def main() -> T:
-        client = connect(settings.redis_url, timeout=settings.redis_timeout)
+        client = connect(
+            settings.redis_url, timeout=settings.redis_timeout, password=settings.redis_password()
+        )
         try:
             accounts = Accounts(
                 AccountsStore(client), password_min_length=settings.password_min_length

@@ -20,6 +20,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from student_registry.app import create_app
 from student_registry.settings import Settings
+from tests.accounts import ADMIN_EMAIL, sign_up
 from tests.redis_server import free_port
 
 STUDENT = {"first_name": "Éloïse", "last_name": "Durand", "birth_date": "2009-04-17"}
@@ -84,11 +85,18 @@ def served(redis_url: str, tmp_path: Path) -> Iterator[tuple[str, str]]:
         process.wait(timeout=20)
 
 
+@pytest.fixture
+async def bearer(redis_url: str) -> dict[str, str]:
+    """The header of an administrator's API token."""
+    admin = await sign_up(redis_url, ADMIN_EMAIL, "admin")
+    return {"Authorization": f"Bearer {admin.token}"}
+
+
 def test_metrics_are_served_on_their_own_port_summed_over_every_worker(
-    served: tuple[str, str],
+    served: tuple[str, str], bearer: dict[str, str]
 ) -> None:
     base, metrics_url = served
-    with httpx.Client(base_url=base, trust_env=False, timeout=10) as http:
+    with httpx.Client(base_url=base, trust_env=False, timeout=10, headers=bearer) as http:
         for course in ("3eB", "3eB", "4eA"):
             assert http.post("/api/v1/students", json={**STUDENT, "course": course}).is_success
         for n in range(40):

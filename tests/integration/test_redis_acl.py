@@ -1,4 +1,5 @@
-"""The service as Redis's ACL user: every route works with only its commands and sr:* keys.
+"""The service as Redis's ACL user: every route works with only its commands and sr:* keys,
+students, users, tokens, sessions and sign-in throttling alike.
 
 The users come from deploy/redis/make-secrets, the script Compose runs at first start, so a
 command the code starts to use without the script granting it fails here, not in production.
@@ -20,7 +21,9 @@ from student_registry.app import create_app
 from student_registry.settings import Settings, SettingsError
 from student_registry.store.client import connect_blocking
 from student_registry.store.redis_store import enrolled_count
+from tests.accounts import ADMIN_EMAIL, PASSWORD, SESSION_COOKIE, sign_up
 from tests.builders import API, student_body
+from tests.integration.test_sign_in import sign_in
 from tests.redis_server import RedisServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -87,13 +90,22 @@ def service_settings(acl_server: RedisServer, secrets: Path, admin: redis.Redis)
 
 
 @pytest.fixture
-async def acl_client(service_settings: Settings) -> AsyncIterator[AsyncTestClient[Litestar]]:
-    """The app logged in as the service's user."""
-    async with AsyncTestClient(app=create_app(service_settings)) as client:
+async def acl_client(
+    service_settings: Settings, acl_server: RedisServer, secrets: Path
+) -> AsyncIterator[AsyncTestClient[Litestar]]:
+    """The app logged in to Redis as the service's user, its client signed in as an
+    administrator, made through the service's user too."""
+    service_url = f"redis://{SERVICE_USER}:{password(secrets, 'api')}@127.0.0.1:{acl_server.port}/0"
+    admin = await sign_up(service_url, ADMIN_EMAIL, "admin")
+    async with AsyncTestClient(
+        app=create_app(service_settings), base_url="http://testserver.local"
+    ) as client:
+        client.headers["Authorization"] = f"Bearer {admin.token}"
+        client.cookies.set(SESSION_COOKIE, admin.session_id, domain="testserver.local")
         yield client
 
 
-async def test_every_route_works_as_the_service_user(
+async def test_every_student_route_works_as_the_service_user(
     acl_client: AsyncTestClient[Litestar], service_settings: Settings
 ) -> None:
     client = acl_client
@@ -116,7 +128,9 @@ async def test_every_route_works_as_the_service_user(
     exported = await client.get(f"{API}.csv")
     assert exported.status_code == 200
     assert exported.text.count("\n") == 3  # the header and two students
-    assert (await client.get("/", params={"q": "ana"})).status_code == 200
+    page = await client.get("/", params={"q": "ana"})
+    assert page.status_code == 200
+    assert "Lopez" in page.text
     metrics_client = connect_blocking(
         service_settings.redis_url, password=service_settings.redis_password()
     )
@@ -124,6 +138,48 @@ async def test_every_route_works_as_the_service_user(
     metrics_client.close()
     deleted = await client.delete(f"{API}/acl-1")
     assert deleted.status_code == 204, deleted.text
+
+
+async def test_users_tokens_and_sessions_work_as_the_service_user(
+    acl_client: AsyncTestClient[Litestar], service_settings: Settings
+) -> None:
+    client = acl_client
+    users = "/api/v1/users"
+    made = await client.post(users, json={"email": "v@example.org", "password": PASSWORD})
+    assert made.status_code == 201, made.text
+    assert {user["email"] for user in (await client.get(users)).json()} == {
+        ADMIN_EMAIL,
+        "v@example.org",
+    }
+    token = await client.post("/api/v1/tokens", json={"name": "ci", "read_only": True})
+    assert token.status_code == 201, token.text
+    assert len((await client.get("/api/v1/tokens", params={"all": "true"})).json()) == 2
+    read_only = {"Authorization": f"Bearer {token.json()['token']}"}
+    assert (await client.get(API, headers=read_only)).status_code == 200
+    revoked = await client.delete(f"/api/v1/tokens/{token.json()['id']}")
+    assert revoked.status_code == 204, revoked.text
+    assert (await client.get(API, headers=read_only)).status_code == 401
+    disabled = await client.patch(f"{users}/v@example.org", json={"disabled": True})
+    assert disabled.status_code == 200, disabled.text
+
+    # Pages: a failed sign-in (throttling), a sign-in, a session read and renewed, sign-out.
+    async with AsyncTestClient(
+        app=create_app(service_settings), base_url="http://testserver.local"
+    ) as visitor:
+        visitor.follow_redirects = False
+        failed = await sign_in(visitor, ADMIN_EMAIL, "not the password at all")
+        assert failed.status_code == 400  # type: ignore[attr-defined]
+        signed_in = await sign_in(visitor, ADMIN_EMAIL, PASSWORD)
+        assert signed_in.status_code == 303  # type: ignore[attr-defined]
+        assert (await visitor.get("/")).status_code == 200
+        assert (await visitor.get("/users")).status_code == 200
+        form = await visitor.get("/tokens")
+        csrf = visitor.cookies.get("csrftoken")
+        assert form.status_code == 200
+        assert csrf
+        signed_out = await visitor.post("/logout", headers={"x-csrftoken": csrf})
+        assert signed_out.status_code == 303
+        assert (await visitor.get("/")).status_code in {302, 303}
 
 
 @pytest.mark.parametrize(
@@ -176,13 +232,21 @@ async def test_writes_survive_a_restart_with_the_default_user_off(
             redis_password_file=str(secrets / "api" / "password"),
             secret_key="test-secret-key-0123456789",
         )
+        service_url = f"redis://{SERVICE_USER}:{password(secrets, 'api')}@127.0.0.1:{server.port}/0"
+        admin = await sign_up(service_url, ADMIN_EMAIL, "admin")
+        bearer = {"Authorization": f"Bearer {admin.token}"}
         async with AsyncTestClient(app=create_app(settings)) as client:
-            assert (await client.post(API, json=student_body(id="kept"))).status_code == 201
+            created = await client.post(API, json=student_body(id="kept"), headers=bearer)
+            assert created.status_code == 201
         server.stop()  # SIGTERM: the AOF, written by the scripts as transactions, is replayed
         server.start()
         async with AsyncTestClient(app=create_app(settings)) as client:
-            assert (await client.get(f"{API}/kept")).status_code == 200
-            assert (await client.get(API)).json()["total"] == 1
+            # The student, and the user, token and session made in transactions, are back.
+            assert (await client.get(f"{API}/kept", headers=bearer)).status_code == 200
+            assert (await client.get(API, headers=bearer)).json()["total"] == 1
+            client.cookies.set(SESSION_COOKIE, admin.session_id, domain="testserver.local")
+            client.follow_redirects = False
+            assert (await client.get("/")).status_code == 200
     finally:
         server.cleanup()
 
