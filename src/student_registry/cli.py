@@ -163,9 +163,13 @@ def _serve_metrics(settings: Settings) -> None:
             host=settings.host, port=settings.metrics_port, enrolled=lambda: enrolled_count(client)
         )
     except OSError as exc:
-        raise fail(
-            f"Cannot serve metrics on port {settings.metrics_port}: {exc.strerror}."
-        ) from None
+        # Serving matters more than being measured, as with Redis away: say it, and serve.
+        typer.secho(
+            f"Warning: no metrics: port {settings.metrics_port} cannot be used "
+            f"({exc.strerror}). Set METRICS_PORT to a free port, or 0 for none.",
+            err=True,
+            fg=typer.colors.YELLOW,
+        )
 
 
 FormatOption = Annotated[
