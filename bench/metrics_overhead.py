@@ -29,13 +29,17 @@ from redis.backoff import ExponentialBackoff
 import student_registry.app
 from harness import Processes, start_redis, stop_on_signals
 from student_registry.app import create_app
+from student_registry.domain.accounts import Accounts, TokenCreate, UserCreate
 from student_registry.settings import Settings
-from student_registry.store.client import CountedRetry
+from student_registry.store.accounts_store import AccountsStore
+from student_registry.store.client import CountedRetry, connect
 
 ROUNDS = 7
 
 
-def scope(path: str = "/healthz") -> dict[str, Any]:
+def scope(
+    path: str = "/healthz", headers: list[tuple[bytes, bytes]] | None = None
+) -> dict[str, Any]:
     """A new GET request."""
     return {
         "type": "http",
@@ -47,7 +51,7 @@ def scope(path: str = "/healthz") -> dict[str, Any]:
         "raw_path": path.encode(),
         "root_path": "",
         "query_string": b"",
-        "headers": [(b"host", b"localhost")],
+        "headers": [(b"host", b"localhost"), *(headers or [])],
         "client": ("127.0.0.1", 50000),
         "server": ("127.0.0.1", 5000),
         "state": {},
@@ -105,7 +109,20 @@ async def main(calls: int, redis_url: str) -> None:
         """Never called: the command does not fail."""
 
     async with plain.lifespan(), counted.lifespan():
-        seed = httpx.AsyncClient(transport=httpx.ASGITransport(app=plain), base_url="http://b")
+        # The API asks for a token, as clients send it.
+        client = connect(redis_url)
+        accounts = Accounts(AccountsStore(client))
+        await accounts.create_user(
+            UserCreate(email="bench@example.org", password="bench pass phrase", role="staff")
+        )
+        token = (await accounts.create_token("bench@example.org", TokenCreate(name="b"))).token
+        await client.aclose()
+        bearer = [(b"authorization", f"Bearer {token}".encode())]
+        seed = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=plain),
+            base_url="http://b",
+            headers={"Authorization": f"Bearer {token}"},
+        )
         body = {"id": "bench-1", "first_name": "Ana", "last_name": "Lopez"}
         body |= {"birth_date": "2009-04-17", "course": "3eB"}
         assert (await seed.post("/api/v1/students", json=body)).status_code == 201
@@ -121,10 +138,10 @@ async def main(calls: int, redis_url: str) -> None:
                 ),
             ),
             (
-                "GET one student (app + Redis)",
+                "GET one student (token, Redis)",
                 *await per_call(
-                    lambda: plain(scope(one), receive, send),
-                    lambda: counted(scope(one), receive, send),
+                    lambda: plain(scope(one, bearer), receive, send),
+                    lambda: counted(scope(one, bearer), receive, send),
                     calls // 4,
                 ),
             ),
