@@ -39,9 +39,15 @@ def error_page(
             "status": status,
             "title": title,
             "detail": detail,
-            "retry_url": str(request.url) if request.method == "GET" else "/",
+            # A GET is worth retrying where it failed (503); every other way out is the list.
+            "retry_url": _own_address(request) if request.method == "GET" else "/",
         },
     )
+
+
+def _own_address(request: Request[Any, Any, Any]) -> str:
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
 
 
 def sign_in_redirect(request: Request[Any, Any, Any]) -> Redirect:
