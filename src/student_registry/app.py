@@ -53,7 +53,13 @@ from student_registry.store.session_store import SessionStore
 from student_registry.web import errors as web_errors
 from student_registry.web.account_pages import AccountPageController
 from student_registry.web.bulk_pages import FORM_OVERHEAD, BulkPageController
-from student_registry.web.i18n import gettext, translations
+from student_registry.web.i18n import (
+    date_example,
+    format_date,
+    format_datetime,
+    gettext,
+    translations,
+)
 from student_registry.web.login import LoginController
 from student_registry.web.pages import PageController
 
@@ -71,6 +77,9 @@ def _template_engine(*, auto_reload: bool) -> JinjaTemplateEngine:
     )
     environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
     environment.filters["translate"] = gettext
+    environment.filters["date"] = format_date
+    environment.filters["datetime"] = format_datetime
+    environment.globals["date_example"] = date_example
     environment.globals["shown_to"] = shown_to
     return JinjaTemplateEngine.from_environment(environment)
 

@@ -103,8 +103,8 @@ async def test_keyboard_alone_registers_a_student(page: Page) -> None:
 
     fields = ["id", "first_name", "last_name", "birth_date", "course", "email"]
     for name, following in zip(fields, [*fields[1:], None], strict=True):
-        # A date input takes the digits of its month, day and year, in the locale's order.
-        await page.keyboard.type("04172009" if name == "birth_date" else ELOISE[name])
+        # The date is typed day first, as a French secretary writes it.
+        await page.keyboard.type("17/04/2009" if name == "birth_date" else ELOISE[name])
         if following:
             assert await press_tab_until_focus_leaves(page, name) == following
     await page.keyboard.press("Enter")
@@ -181,7 +181,7 @@ async def test_a_form_posted_from_another_site_is_refused_with_a_friendly_page(
 
     assert (await answer.value).status == 403
     await expect(page.get_by_role("heading", level=1)).to_have_text("Form expired")
-    await expect(page.get_by_role("alert")).to_contain_text("did not come from this site")
+    await expect(page.get_by_role("main")).to_contain_text("did not come from this site")
     assert (await api.get(API)).json()["total"] == 0
 
 

@@ -353,7 +353,8 @@ class CsvParser:
                     value = value[1:]
                 raw[field] = value
         written_date = ""
-        if (birth_date := raw.get("birth_date")) and birth_date[4:5] != "-":
+        # Every date a CSV row writes is explained the same way, year first or day first.
+        if birth_date := raw.get("birth_date"):
             written_date = birth_date
             raw["birth_date"] = to_iso_date(birth_date) or birth_date
         result = validate(raw, line, written_date=written_date)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from student_registry.domain.dates import DateProblem, to_iso
 from student_registry.domain.legacy import LEGACY_FIELDS
 from student_registry.domain.models import Student
+from student_registry.web.i18n import explain_date, format_date
 
 FIELDS = ("id", "first_name", "last_name", "birth_date", "course", "email")
 
@@ -26,13 +28,27 @@ def to_raw(values: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
+def read_dates(values: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """A raw mapping with the typed date as YYYY-MM-DD, and what is wrong with a date that is
+    not one (``31/02/2020``), by field. Day first and year first are both read."""
+    raw = to_raw(values)
+    problems: dict[str, str] = {}
+    if typed := raw.get("birth_date"):
+        read = to_iso(typed)
+        if isinstance(read, DateProblem):
+            problems["birth_date"] = explain_date(read)
+        else:
+            raw["birth_date"] = read
+    return raw, problems
+
+
 def student_values(student: Student) -> dict[str, str]:
-    """A stored student as form values."""
+    """A stored student as form values, its date as the page writes dates."""
     return {
         "id": student.id,
         "first_name": student.first_name,
         "last_name": student.last_name,
-        "birth_date": student.birth_date.isoformat(),
+        "birth_date": format_date(student.birth_date),
         "course": student.course,
         "email": student.email or "",
     }

@@ -10,7 +10,10 @@ goes through the ``translate`` filter instead, whose plain text the template esc
 from __future__ import annotations
 
 import gettext as _gettext
+from datetime import date, datetime
 from pathlib import Path
+
+from student_registry.domain.dates import DateProblem
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "student_registry"
@@ -33,3 +36,25 @@ FIELD_LABELS = {
     "course": "Course",
     "email": "Email",
 }
+
+
+def format_date(value: date) -> str:
+    """A date as the page's language writes it; every page shows and asks dates this way."""
+    # A catalog gives each language its own: French pages write 17/04/2009 ("%d/%m/%Y").
+    return value.strftime(gettext("%Y-%m-%d"))
+
+
+def format_datetime(value: datetime) -> str:
+    """A date and time (UTC) as the page's language writes it."""
+    return value.strftime(gettext("%Y-%m-%d %H:%M"))
+
+
+def date_example() -> str:
+    """The example date that field hints give, in the page's format."""
+    return format_date(date(2009, 4, 17))
+
+
+def explain_date(problem: DateProblem) -> str:
+    """What is wrong with a typed date, in the page's language (month names too)."""
+    values = {name: gettext(value) for name, value in problem.values.items()}
+    return gettext(problem.message).format(**values)
