@@ -134,6 +134,11 @@ def _shapes(before: str, character: str, after: str) -> bool:
     return emoji_before and unicodedata.category(after) == "So"
 
 
+def is_valid_id(value: str) -> bool:
+    """Whether a text is a student id that can be registered."""
+    return bool(_ID.fullmatch(value)) and value not in RESERVED_IDS
+
+
 def describe_character(character: str) -> str:
     """A character by its code point and name: ``U+202E (RIGHT-TO-LEFT OVERRIDE)``."""
     name = unicodedata.name(character, "")

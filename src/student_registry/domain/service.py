@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import msgspec
 
+from student_registry.domain import rules
 from student_registry.domain.cursors import CursorCodec
 from student_registry.domain.listing import Lister
 from student_registry.domain.models import (
@@ -126,6 +127,24 @@ class Registry:
             )
             return StoredStudent(student=student, revision=revision)
         raise StudentExists("(generated)")
+
+    async def taken_fields(
+        self, *, student_id: str | None, email: str | None, own_id: str | None = None
+    ) -> list[str]:
+        """Which of an id and an email other students already have ("id", "email").
+
+        A form checks this with its other rules, so that one answer names every problem;
+        the atomic write still decides between two people registering at once.
+        """
+        wanted_id = student_id if student_id and rules.is_valid_id(student_id) else ""
+        email_norm = (email or "").strip().lower()
+        if not wanted_id and not email_norm:
+            return []
+        [(id_taken, email_owner)] = await self.store.check_rows([(wanted_id, email_norm)])
+        taken = ["id"] if wanted_id and id_taken else []
+        if email_owner and email_owner != own_id:
+            taken.append("email")
+        return taken
 
     async def get_student(self, student_id: str) -> StoredStudent:
         """One student with its revision. Raises StudentNotFound."""

@@ -48,16 +48,38 @@ FormData = URLEncodedBody[dict[str, str]]
 LEGACY_FORM = {SAME_ORIGIN: True}
 
 
+def _taken_message(name: str) -> str:
+    if name == "id":
+        return _("is already taken by a registered student")
+    return _("is already used by another student")
+
+
 def _errors_by_field(exc: RegistryError) -> dict[str, str]:
     if isinstance(exc, InvalidStudent):
         return {e.path: e.message for e in exc.errors}
     if isinstance(exc, StudentExists):
-        return {"id": _("is already taken by a registered student")}
+        return {"id": _taken_message("id")}
     if isinstance(exc, EmailTaken):
-        return {"email": _("is already used by another student")}
+        return {"email": _taken_message("email")}
     if isinstance(exc, PossibleDuplicate):
         return {"$": _("A student with the same names and date of birth is already registered.")}
     return {"$": str(exc)}
+
+
+async def _taken(
+    registry: Registry, values: dict[str, str], *, own_id: str | None = None
+) -> dict[str, str]:
+    """Errors for an id or email someone else has, found with the form's other errors."""
+    taken = await registry.taken_fields(
+        student_id=None if own_id else values.get("id"), email=values.get("email"), own_id=own_id
+    )
+    return {name: _taken_message(name) for name in taken}
+
+
+def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
+    """Errors in the order of the form's fields, as the summary lists them."""
+    order = {name: at for at, name in enumerate(("$", *forms.FIELDS))}
+    return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _status_of(exc: RegistryError) -> int:
@@ -120,6 +142,7 @@ class PageController(Controller):
                 "page_count": max(number, math.ceil(page.total / PAGE_SIZE)),
                 "previous_url": previous_url,
                 "next_url": next_url,
+                "searching": bool(q or course or cursor),
                 "notice": notice,
                 "values": values or {},
                 "errors": errors or {},
@@ -171,15 +194,20 @@ class PageController(Controller):
     async def _register(
         self, registry: Registry, values: dict[str, str], *, allow_duplicate: bool = False
     ) -> Template | Redirect:
+        raw, date_errors = forms.read_dates(values)
         try:
-            stored = await registry.register_student(
-                parse(forms.to_raw(values), StudentCreate), allow_duplicate=allow_duplicate
-            )
+            data = parse(raw, StudentCreate)
+            if date_errors:
+                raise InvalidStudent([])
+            stored = await registry.register_student(data, allow_duplicate=allow_duplicate)
         except (InvalidStudent, StudentExists, EmailTaken, PossibleDuplicate) as exc:
+            errors = _errors_by_field(exc)
+            if isinstance(exc, InvalidStudent):
+                errors |= date_errors | await _taken(registry, values)
             return await self._render_index(
                 registry,
                 values=values,
-                errors=_errors_by_field(exc),
+                errors=_in_form_order(errors),
                 duplicates=exc.student_ids if isinstance(exc, PossibleDuplicate) else None,
                 status_code=_status_of(exc),
             )
@@ -238,8 +266,11 @@ class PageController(Controller):
         """Save the edit form; a change made meanwhile by someone else is not overwritten."""
         values = {**forms.form_values(data), "id": student_id}
         revision = exact_revision(str(data.get("revision", "")))
+        raw, date_errors = forms.read_dates(values)
         try:
-            full = parse(forms.to_raw(values), StudentCreate)
+            full = parse(raw, StudentCreate)
+            if date_errors:
+                raise InvalidStudent([])
             patch = StudentPatch(
                 first_name=full.first_name,
                 last_name=full.last_name,
@@ -251,6 +282,9 @@ class PageController(Controller):
         except (InvalidStudent, EmailTaken, StaleRevision) as exc:
             stored = await registry.get_student(student_id)
             errors = _errors_by_field(exc)
+            if isinstance(exc, InvalidStudent):
+                errors |= date_errors | await _taken(registry, values, own_id=student_id)
+                errors = _in_form_order(errors)
             if isinstance(exc, StaleRevision):
                 errors = {
                     "$": _(
