@@ -26,6 +26,7 @@ from student_registry.domain.service import Registry
 from student_registry.errors import InvalidImport
 from student_registry.security.guards import ROLE
 from student_registry.settings import readable_size
+from student_registry.web.i18n import FIELD_LABELS
 from student_registry.web.i18n import gettext as _
 
 STAFF = {ROLE: "staff"}
@@ -63,7 +64,8 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 
 def _form(request: Request[Any, Any, Any], **context: Any) -> dict[str, Any]:
-    return {"report": None, "error": "", "limit": readable_size(import_limit(request)), **context}
+    limit = readable_size(import_limit(request))
+    return {"report": None, "error": "", "limit": limit, "labels": FIELD_LABELS, **context}
 
 
 def _file_too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Template:
