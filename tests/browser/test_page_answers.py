@@ -1,4 +1,4 @@
-"""What the pages answer: dates as typed, every error in one round, focus and title on the outcome."""
+"""What the pages answer: dates as typed, every error at once, focus and title on the outcome."""
 
 from __future__ import annotations
 
@@ -154,3 +154,41 @@ async def test_the_import_report_uses_the_forms_labels_and_a_dry_run_says_would(
         "Date of birth must be a date written YYYY-MM-DD or DD/MM/YYYY (got '2009-02-31')"
     )
     await expect(page.locator("#file-hint")).to_contain_text("YYYY-MM-DD or DD/MM/YYYY")
+
+
+async def test_the_list_shows_every_column_on_a_phone_and_cuts_nothing_on_a_desktop(
+    page: Page, api: httpx.AsyncClient
+) -> None:
+    long = {
+        "id": "2024-0043-with-a-rather-long-identifier",
+        "first_name": "Marie-Christine",
+        "last_name": "de La Rochefoucauld-Montmorency",
+        "birth_date": "2010-11-30",
+        "course": "3eB",
+        "email": "marie-christine.de-la-rochefoucauld@example.org",
+    }
+    await seed_student(api, **long)
+    unclipped = """() => [...document.querySelectorAll('.table-wrap, .students td')]
+        .every(el => el.scrollWidth <= el.clientWidth + 1)"""
+    await page.set_viewport_size({"width": 1280, "height": 900})
+    await page.goto("/")
+    assert await page.evaluate(unclipped)
+
+    await page.set_viewport_size({"width": 390, "height": 844})
+    await page.goto("/")
+    assert await page.evaluate(unclipped)
+    assert await page.evaluate(
+        "document.documentElement.scrollWidth <= document.documentElement.clientWidth"
+    )
+    card = page.get_by_role("row").filter(has_text=long["id"])
+    for label, value in [
+        ("Date of birth", "2010-11-30"),
+        ("Course", "3eB"),
+        ("Email", long["email"]),
+    ]:
+        cell = card.locator("td", has_text=value)
+        await expect(cell).to_be_visible()
+        box = await cell.bounding_box()
+        assert box is not None
+        assert 0 <= box["x"] <= box["x"] + box["width"] <= 390, box
+        assert await cell.evaluate("el => getComputedStyle(el, '::before').content") == f'"{label}"'
