@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import httpx
 from playwright.async_api import Page, expect
 
+from tests.browser.audit import axe_violations
 from tests.browser.helpers import API, ELOISE, fill_registration, registration_form, seed_student
 
 
@@ -182,6 +183,7 @@ async def test_a_form_posted_from_another_site_is_refused_with_a_friendly_page(
     assert (await answer.value).status == 403
     await expect(page.get_by_role("heading", level=1)).to_have_text("Form expired")
     await expect(page.get_by_role("main")).to_contain_text("did not come from this site")
+    assert await axe_violations(page) == []
     assert (await api.get(API)).json()["total"] == 0
 
 

@@ -8,6 +8,7 @@ import httpx
 from playwright.async_api import Page, expect
 
 from tests.accounts import ADMIN_EMAIL, SESSION_COOKIE, sign_up
+from tests.browser.audit import axe_violations
 from tests.browser.helpers import API, ELOISE, fill_registration, registration_form
 from tests.redis_server import RedisServer
 
@@ -28,6 +29,8 @@ async def test_redis_down_shows_a_friendly_503_page_and_the_page_recovers(
             "Service temporarily unavailable"
         )
         await expect(page.get_by_role("main")).to_contain_text("please try again")
+        await expect(page.get_by_role("heading", level=1)).to_be_focused()
+        assert await axe_violations(page) == []
         body = await page.locator("body").inner_text()
         for leak in ("Traceback", "redis", "Redis", "Connection", "Error"):
             assert leak not in body
