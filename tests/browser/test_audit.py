@@ -142,7 +142,19 @@ async def test_the_api_docs_break_only_the_rules_listed_as_upstream(
     assert {v["id"] for v in found} <= DOCS_UPSTREAM, found
     if screen == "desktop":
         # Opened, the operations show parameters, lists and examples: audited too.
-        for summary in await page.locator(".opblock-summary-control").all():
-            await summary.click()
+        summaries = await page.evaluate(
+            """() => {
+                const buttons = [...document.querySelectorAll(".opblock-summary-control")];
+                buttons.forEach(button => button.click());
+                return buttons.length;
+            }"""
+        )
+        await expect(page.locator(".opblock.is-open")).to_have_count(summaries, timeout=20000)
+        # Contrast is measured on the final colours, not halfway through a fade.
+        await page.wait_for_function(
+            """() => document.getAnimations().every(
+                a => a.playState !== "running" || a.effect.getComputedTiming().iterations === Infinity
+            )"""
+        )
         found = await axe_violations(page)
         assert {v["id"] for v in found} <= DOCS_UPSTREAM, found

@@ -30,7 +30,7 @@ def link(page_html: str, rel: str) -> str | None:
 
 
 def table_ids(page_html: str) -> list[str]:
-    return re.findall(r'<td><a href="/students/[^"]+">([^<]+)</a></td>', page_html)
+    return re.findall(r'<td[^>]*><a href="/students/[^"]+">([^<]+)</a></td>', page_html)
 
 
 def summary(page_html: str) -> str:
