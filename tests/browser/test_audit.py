@@ -152,8 +152,9 @@ async def test_the_api_docs_break_only_the_rules_listed_as_upstream(
         await expect(page.locator(".opblock.is-open")).to_have_count(summaries, timeout=20000)
         # Contrast is measured on the final colours, not halfway through a fade.
         await page.wait_for_function(
-            """() => document.getAnimations().every(
-                a => a.playState !== "running" || a.effect.getComputedTiming().iterations === Infinity
+            """() => document.getAnimations().every(a =>
+                a.playState !== "running"
+                || a.effect.getComputedTiming().iterations === Infinity
             )"""
         )
         found = await axe_violations(page)
