@@ -76,3 +76,17 @@ async def test_an_unexpected_failure_is_a_500_problem_that_leaks_nothing(
     [logged] = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert logged.exc_info is not None
     assert "secret internal detail" in str(logged.exc_info[1])
+
+
+async def test_taken_fields_names_an_id_and_an_email_others_have(registry: Registry) -> None:
+    body = student_body(id="2024-0042", email="Eloise@Example.org")
+    await registry.register_student(parse(body, StudentCreate))
+
+    taken = await registry.taken_fields(student_id="2024-0042", email="eloise@example.org")
+    assert taken == ["id", "email"]
+    assert await registry.taken_fields(student_id="2024-0043", email="other@example.org") == []
+    assert await registry.taken_fields(student_id="not valid!", email=None) == []
+    own = await registry.taken_fields(
+        student_id=None, email="eloise@example.org", own_id="2024-0042"
+    )
+    assert own == []
