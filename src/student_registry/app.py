@@ -35,6 +35,7 @@ from student_registry.api.health import healthz, readyz
 from student_registry.api.students import SKIP_COMPRESSION, StudentController
 from student_registry.api.tokens import TokenController, me
 from student_registry.api.users import UserController
+from student_registry.connection import open_store
 from student_registry.domain.accounts import Accounts, UserCreate
 from student_registry.domain.service import Registry
 from student_registry.errors import InvalidAccount, RegistryError, StoreUnavailable
@@ -47,8 +48,6 @@ from student_registry.security.proxies import forwarded_headers
 from student_registry.security.sessions import STORE_NAME, session_config
 from student_registry.settings import Settings
 from student_registry.store.accounts_store import AccountsStore
-from student_registry.store.client import connect
-from student_registry.store.redis_store import RedisStore
 from student_registry.store.session_store import SessionStore
 from student_registry.web import errors as web_errors
 from student_registry.web.account_pages import AccountPageController
@@ -134,12 +133,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        client = connect(
-            settings.redis_url,
-            timeout=settings.redis_timeout,
-            password=settings.redis_password(),
-        )
-        store = RedisStore(client)
+        store = open_store(settings)
         registry_holder["registry"] = Registry(store, cursor_secret=settings.secret_key.encode())
         accounts = Accounts(
             AccountsStore(store.client), password_min_length=settings.password_min_length

@@ -184,16 +184,9 @@ BULK_TIMEOUT = 60.0
 
 
 def _open_store(redis_url: str | None, *, timeout: float | None = None) -> RedisStore:
-    from student_registry.store.client import connect
-    from student_registry.store.redis_store import RedisStore
+    from student_registry.connection import open_store
 
-    settings = load_settings(redis_url=redis_url)
-    client = connect(
-        settings.redis_url,
-        timeout=timeout or settings.redis_timeout,
-        password=settings.redis_password(),
-    )
-    return RedisStore(client)
+    return open_store(load_settings(redis_url=redis_url), timeout=timeout)
 
 
 def _read_chunks(stream: BinaryIO, first: bytes, progress: ImportProgress) -> Iterator[bytes]:

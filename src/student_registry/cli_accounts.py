@@ -36,10 +36,10 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T]]) -> T:
     """Run work against the accounts of this Redis; domain errors become one line and exit 1."""
+    from student_registry.connection import open_client
     from student_registry.domain.accounts import Accounts
     from student_registry.errors import InvalidAccount, RegistryError
     from student_registry.store.accounts_store import AccountsStore
-    from student_registry.store.client import connect
 
     try:
         settings = Settings.from_env(redis_url=redis_url)
@@ -47,9 +47,7 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
         raise _fail(str(exc), 2) from None
 
     async def main() -> T:
-        client = connect(
-            settings.redis_url, timeout=settings.redis_timeout, password=settings.redis_password()
-        )
+        client = open_client(settings)
         try:
             accounts = Accounts(
                 AccountsStore(client), password_min_length=settings.password_min_length

@@ -2,11 +2,13 @@
 
 RegistryError
 ├── StoreUnavailable        Redis cannot be reached or did not answer in time
+│   └── OutcomeUnknown      a write ran, but no replica confirmed it in time: it may be lost
 ├── InvalidStudent          input breaks the student rules; carries every field's error
 ├── InvalidCursor           a pagination cursor that this service did not issue
 │   └── StaleCursor         the student a page started from was removed or renamed since
 ├── InvalidSearch           a name search with more words than a search takes
 ├── InvalidImport           a bulk file that cannot be read: its header, encoding or structure
+├── IdempotencyKeyReused    an Idempotency-Key sent again with another request
 ├── StudentNotFound         no student with that id
 ├── Conflict
 │   ├── StudentExists       the id is taken
@@ -44,6 +46,14 @@ class StoreUnavailable(RegistryError):
     """Redis cannot be reached or did not answer in time."""
 
 
+class OutcomeUnknown(StoreUnavailable):
+    """The primary ran a write, but no replica confirmed it in time.
+
+    The write may be kept, or lost if the primary fails before a replica copies it: the client
+    reads again, or sends the request again with its Idempotency-Key.
+    """
+
+
 class InvalidStudent(RegistryError):
     """Input that breaks the student rules, with one error per field."""
 
@@ -76,6 +86,16 @@ class InvalidSearch(RegistryError):
 
 class InvalidImport(RegistryError):
     """A bulk file that cannot be read as a whole: its header, encoding or structure."""
+
+
+class IdempotencyKeyReused(RegistryError):
+    """An Idempotency-Key already used for another request (another body, another route)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used for a different request; use a new key for a new"
+            " request."
+        )
 
 
 class StudentNotFound(RegistryError):

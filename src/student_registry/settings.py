@@ -34,6 +34,11 @@ ENVIRONMENT = {
     "import_max_bytes": "IMPORT_MAX_BYTES",
     "metrics_port": "METRICS_PORT",
     "redis_password_file": "REDIS_PASSWORD_FILE",
+    "redis_sentinels": "REDIS_SENTINELS",
+    "redis_sentinel_master": "REDIS_SENTINEL_MASTER",
+    "redis_min_replicas": "REDIS_MIN_REPLICAS",
+    "redis_replica_timeout": "REDIS_REPLICA_TIMEOUT",
+    "redis_failover_timeout": "REDIS_FAILOVER_TIMEOUT",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -53,6 +58,11 @@ EXPECTED = {
     "import_max_bytes": "a whole number of bytes, at least 1, like 50000000 for 50 MB",
     "metrics_port": "a whole number from 0 (no metrics) to 65535",
     "redis_password_file": "a readable file holding the Redis password",
+    "redis_sentinels": "host:port pairs separated by commas, like s1:26379,s2:26379",
+    "redis_sentinel_master": "the name the Sentinels give the primary, like registry",
+    "redis_min_replicas": "a whole number of replicas from 0 to 16",
+    "redis_replica_timeout": "a number of seconds above 0, at most 60",
+    "redis_failover_timeout": "a number of seconds from 0 to 300",
 }
 
 
@@ -94,6 +104,15 @@ class Settings(Struct, kw_only=True, frozen=True):
     # The Redis password, read from a file (a mounted secret) rather than put in REDIS_URL,
     # where it would show in the environment. A password in REDIS_URL wins.
     redis_password_file: str = ""
+    # Set, the primary is found through these Sentinels under this name; REDIS_URL then gives
+    # only the database (and later credentials), not the address.
+    redis_sentinels: Annotated[str, Meta(pattern=r"^$|^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$")] = ""
+    redis_sentinel_master: str = "registry"
+    # A write is answered only once this many replicas confirmed it (WAIT), within the timeout.
+    redis_min_replicas: Annotated[int, Meta(ge=0, le=16)] = 0
+    redis_replica_timeout: Annotated[float, Meta(gt=0, le=60)] = 1.0
+    # How long a write is tried again while Sentinel promotes a replica; with Sentinels only.
+    redis_failover_timeout: Annotated[float, Meta(ge=0, le=300)] = 20.0
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -139,6 +158,12 @@ class Settings(Struct, kw_only=True, frozen=True):
                 f"REDIS_PASSWORD_FILE={self.redis_password_file!r} cannot be read: "
                 f"{exc.strerror or exc}."
             ) from None
+
+    @property
+    def sentinel_addresses(self) -> tuple[tuple[str, int], ...]:
+        """REDIS_SENTINELS as (host, port) pairs; none without Sentinels."""
+        pairs = (part.strip().rsplit(":", 1) for part in self.redis_sentinels.split(",") if part)
+        return tuple((host, int(port)) for host, port in pairs)
 
     def with_secret(self) -> Settings:
         """These settings with a secret key, a random one when none is set."""

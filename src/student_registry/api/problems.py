@@ -34,6 +34,7 @@ from student_registry.errors import (
     Conflict,
     FieldError,
     Forbidden,
+    IdempotencyKeyReused,
     InvalidAccount,
     InvalidCredentials,
     InvalidCursor,
@@ -41,6 +42,7 @@ from student_registry.errors import (
     InvalidSearch,
     InvalidStudent,
     NotAuthenticated,
+    OutcomeUnknown,
     PossibleDuplicate,
     RegistryError,
     StaleCursor,
@@ -125,6 +127,12 @@ _DOMAIN: dict[type[RegistryError], tuple[int, str, str]] = {
         "Service temporarily unavailable",
         "unavailable",
     ),
+    OutcomeUnknown: (HTTP_503_SERVICE_UNAVAILABLE, "Outcome unknown", "outcome-unknown"),
+    IdempotencyKeyReused: (
+        HTTP_422_UNPROCESSABLE_ENTITY,
+        "Idempotency-Key reused",
+        "idempotency-key-reused",
+    ),
     InvalidStudent: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid student", "invalid-student"),
     InvalidCursor: (HTTP_400_BAD_REQUEST, "Invalid cursor", "invalid-cursor"),
     StaleCursor: (HTTP_400_BAD_REQUEST, "Page no longer available", "stale-cursor"),
@@ -182,6 +190,11 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> 
     if isinstance(exc, StoreUnavailable):
         log.warning("redis unavailable: %s", exc)
         detail = "The student store cannot be reached right now. Try again in a few seconds."
+        if isinstance(exc, OutcomeUnknown):
+            detail = (
+                "The write was made but no replica confirmed it in time: it may be kept or"
+                " lost. Read it back, or send the request again with its Idempotency-Key."
+            )
         headers = {"Retry-After": RETRY_AFTER_SECONDS}
         return problem_response(
             request, status=status, title=title, detail=detail, slug=slug, headers=headers

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Controller, Response, delete, get, patch, post
+from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
 from litestar.di import NamedDependency
 from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
@@ -12,9 +12,10 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 
 from student_registry.api.guards import require_json
 from student_registry.api.problems import problem_responses
+from student_registry.domain.accounts import Actor
 from student_registry.domain.models import Student, StudentCreate, StudentPage, StudentPatch
 from student_registry.domain.preconditions import parse_if_match
-from student_registry.domain.service import Registry
+from student_registry.domain.service import IdempotencyKey, Registry
 
 MAX_JSON_BODY = 64 * 1024
 # The handler option that keeps a route's responses out of the compression middleware.
@@ -32,6 +33,11 @@ CURSOR = (
     "cursor the service did not issue is a 400 problem (`invalid-cursor`), and one whose "
     "student was removed or renamed since a 400 problem (`stale-cursor`): start again without "
     "it."
+)
+IDEMPOTENCY_KEY = (
+    "Any unique string (a UUID, say), kept 24 h: sending the same request again with it answers"
+    " the outcome of the first (its 201), not a 409; the same key with another body is a 422"
+    " (draft-ietf-httpapi-idempotency-key-header)."
 )
 IF_MATCH = (
     "Apply only if the student is still at this revision: the ETag a read returned, or `*` for "
@@ -64,10 +70,25 @@ class StudentController(Controller):
             ),
         ],
         summary="Register a student",
-        responses=problem_responses(401, 403, 400, 409, 413, 415, 422, 503),
+        responses=problem_responses(
+            401,
+            403,
+            400,
+            409,
+            413,
+            415,
+            422,
+            503,
+            when={
+                422: "Some fields are invalid, or the Idempotency-Key was used for another body.",
+                503: "The store cannot be reached, or the write's outcome is unknown (no replica"
+                " confirmed it): send it again, with its Idempotency-Key, after Retry-After.",
+            },
+        ),
     )
     async def register_student(
         self,
+        request: Request[Actor, Any, Any],
         data: JSONBody[StudentCreate],
         registry: NamedDependency[Registry],
         allow_duplicate: Annotated[
@@ -77,10 +98,22 @@ class StudentController(Controller):
                 " (ignoring case and accents) and date of birth are registered."
             ),
         ] = False,
+        idempotency_key: Annotated[
+            str | None,
+            HeaderParameter(
+                name="Idempotency-Key",
+                description=IDEMPOTENCY_KEY,
+                min_length=1,
+                max_length=255,
+            ),
+        ] = None,
     ) -> Response[Student]:
         """Register a student. 409 when the id or the email is taken, or (possible-duplicate)
         when the same person seems registered; the stored one is kept."""
-        stored = await registry.register_student(data, allow_duplicate=allow_duplicate)
+        key = IdempotencyKey(request.user.email, idempotency_key) if idempotency_key else None
+        stored = await registry.register_student(
+            data, allow_duplicate=allow_duplicate, idempotency=key
+        )
         return Response(
             stored.student,
             status_code=HTTP_201_CREATED,

@@ -7,6 +7,7 @@ import heapq
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from typing import NamedTuple
 
 import msgspec
 
@@ -30,7 +31,7 @@ from student_registry.errors import (
     StudentExists,
     StudentNotFound,
 )
-from student_registry.store.redis_store import Expected, RedisStore, StudentRow
+from student_registry.store.redis_store import Expected, RedisStore, StudentRow, from_micros
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 GENERATED_ID_LENGTH = 10
@@ -82,6 +83,13 @@ def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
     )
 
 
+class IdempotencyKey(NamedTuple):
+    """A client's Idempotency-Key, and whose it is: keys of two owners never meet."""
+
+    owner: str
+    key: str
+
+
 class Registry:
     """The service layer over a store; the API, the page and the CLI all go through it."""
 
@@ -97,24 +105,37 @@ class Registry:
         await self.store.ping()
 
     async def register_student(
-        self, data: StudentCreate, *, allow_duplicate: bool = False
+        self,
+        data: StudentCreate,
+        *,
+        allow_duplicate: bool = False,
+        idempotency: IdempotencyKey | None = None,
     ) -> StoredStudent:
         """Register a student; a missing id is generated. Raises StudentExists, EmailTaken, or
-        PossibleDuplicate unless `allow_duplicate` (same folded names and birth date)."""
+        PossibleDuplicate unless `allow_duplicate` (same folded names and birth date).
+
+        With an idempotency key, the same request sent again within 24 h answers the student
+        its first run registered; another request under the key raises IdempotencyKeyReused.
+        """
         # One operation for the whole call: only a write that changed nothing is tried again
         # (with another id), and that one left no outcome behind.
-        op = self.store.new_operation()
+        if idempotency is None:
+            op = self.store.new_operation()
+        else:
+            # The same body under another allow_duplicate is another request.
+            request = f"register {allow_duplicate} ".encode() + msgspec.json.encode(data)
+            op = await self.store.claim_idempotency_key(idempotency.owner, idempotency.key, request)
         for _ in range(MAX_ATTEMPTS):
             student_id = data.id or generate_id()
-            now = utc_now()
             try:
-                revision = await self.store.create(
-                    to_row(data, student_id), now=now, op=op, allow_duplicate=allow_duplicate
+                revision, student_id = await self.store.create(
+                    to_row(data, student_id), now=utc_now(), op=op, allow_duplicate=allow_duplicate
                 )
             except StudentExists:
                 if data.id is not None:
                     raise
                 continue
+            now = from_micros(revision)
             student = Student(
                 id=student_id,
                 first_name=data.first_name,

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NamedTuple, TypeVar, cast
 
 import hiredis
 import redis
 from redis.asyncio import Connection, Redis
+from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
+from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ExponentialBackoff
 from redis.typing import EncodableT
 
@@ -62,6 +64,16 @@ def outcome_lifetime_ms(*, socket_timeout: float, connect_timeout: float) -> int
     return math.ceil(window + socket_timeout) * 1000
 
 
+def _packed(args: tuple[EncodableT, ...]) -> list[bytes] | None:
+    """The command in the Redis protocol as one buffer packed by hiredis; None when it cannot."""
+    if isinstance(args[0], str) and " " in args[0]:
+        return None  # "CONFIG GET": redis-py splits the words
+    try:
+        return [hiredis.pack_command(cast(Any, args))]
+    except TypeError:
+        return None
+
+
 class PackedConnection(Connection):
     """A TCP connection that packs commands in C with hiredis, as redis-py's sync client does.
 
@@ -71,12 +83,19 @@ class PackedConnection(Connection):
 
     def pack_command(self, *args: EncodableT) -> list[bytes]:
         """The command in the Redis protocol, as one buffer."""
-        if isinstance(args[0], str) and " " in args[0]:
-            return super().pack_command(*args)  # "CONFIG GET": redis-py splits the words
-        try:
-            return [hiredis.pack_command(cast(Any, args))]
-        except TypeError:
-            return super().pack_command(*args)
+        return _packed(args) or super().pack_command(*args)
+
+
+class PackedSentinelConnection(SentinelManagedConnection):
+    """A connection to the primary the Sentinels name, packing commands as PackedConnection.
+
+    Each new connection asks the Sentinels where the primary is; one that finds itself on a
+    replica (after a promotion) fails with ConnectionError and is dropped.
+    """
+
+    def pack_command(self, *args: EncodableT) -> list[bytes]:
+        """The command in the Redis protocol, as one buffer."""
+        return _packed(args) or super().pack_command(*args)
 
 
 RETRIES = 2
@@ -105,29 +124,51 @@ class CountedRetry(Retry):
         return await super().call_with_retry(do, counted, is_retryable, True)
 
 
-def connect(url: str, *, timeout: float = 5.0, password: str | None = None) -> Redis:
+def connect(
+    url: str,
+    *,
+    timeout: float = 5.0,
+    password: str | None = None,
+    sentinels: Sequence[tuple[str, int]] = (),
+    master: str = "",
+) -> Redis:
     """A client that fails fast while Redis is away and reconnects by itself when it is back.
 
     `password` is used when the URL has none (a user name may be in the URL).
 
     It sends a command again when its reply does not come (RETRIES times): reads are safe to
-    repeat, and every write script is made safe to (see Operation).
+    repeat, and every write script is made safe to (see Operation). With `sentinels`, it
+    connects to the primary they name `master`, and asks them again on each new connection;
+    the URL then gives only the database and the credentials.
     """
-    # The URL picks its own connection class for unix:// and rediss://.
-    return Redis.from_url(
-        url,
-        connection_class=PackedConnection,
-        decode_responses=True,
-        password=password,
+    options: dict[str, Any] = {
+        "decode_responses": True,
+        "password": password,
         # No CLIENT SETINFO at each connection: a round trip, and a command the service's
         # Redis user is not given.
-        driver_info=None,
-        socket_connect_timeout=min(timeout, CONNECT_TIMEOUT_CAP),
-        socket_timeout=timeout,
+        "driver_info": None,
+        "socket_connect_timeout": min(timeout, CONNECT_TIMEOUT_CAP),
+        "socket_timeout": timeout,
         # A connection Redis dropped fails its next command, which the retry runs again on a new
         # one: no health check (a PING, and a clock read on every command) is needed.
-        retry=CountedRetry(ExponentialBackoff(cap=BACKOFF_CAP, base=0.02), retries=RETRIES),
+        "retry": CountedRetry(ExponentialBackoff(cap=BACKOFF_CAP, base=0.02), retries=RETRIES),
+    }
+    if not sentinels:
+        # The URL picks its own connection class for unix:// and rediss://.
+        return Redis.from_url(url, connection_class=PackedConnection, **options)
+    given = parse_url(url)
+    options.update((name, given[name]) for name in ("db", "username", "password") if name in given)
+    sentinel = Sentinel(  # type: ignore[no-untyped-call]
+        list(sentinels),
+        sentinel_kwargs={
+            "socket_timeout": options["socket_connect_timeout"],
+            "socket_connect_timeout": options["socket_connect_timeout"],
+        },
     )
+    client: Redis = sentinel.master_for(
+        master, connection_class=PackedSentinelConnection, **options
+    )
+    return client
 
 
 def connect_blocking(url: str, *, timeout: float = 5.0, password: str | None = None) -> redis.Redis:

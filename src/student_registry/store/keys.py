@@ -171,3 +171,15 @@ def address_failures(address: str) -> str:
 def operation_record(operation_id: str) -> str:
     """String: the outcome of one write, for a retry of it to answer; expires (Operation)."""
     return f"{PREFIX}:op:{operation_id}"
+
+
+def idempotency_record(name: str) -> str:
+    """String: the outcome of the request a client's Idempotency-Key names (an Operation's
+    record, kept 24 h). `name` hashes the key with its owner, so keys of two users never meet."""
+    return f"{PREFIX}:idem:{name}"
+
+
+def idempotency_fingerprint(name: str) -> str:
+    """String: a hash of the first request sent with that Idempotency-Key, kept 24 h: the same
+    key with another request is refused."""
+    return f"{PREFIX}:idem:{name}:request"

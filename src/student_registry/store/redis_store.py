@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import math
 import secrets
+import time
 from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -16,6 +20,8 @@ from redis.commands.core import AsyncScript
 
 from student_registry.errors import (
     EmailTaken,
+    IdempotencyKeyReused,
+    OutcomeUnknown,
     PossibleDuplicate,
     StaleCursor,
     StaleRevision,
@@ -48,6 +54,19 @@ _UNAVAILABLE = (
     redis_errors.OutOfMemoryError,
     OSError,
 )
+# What a primary lost to a failover answers, or one just promoted: the whole write is sent
+# again, to the primary the Sentinels name by then (a new connection asks them).
+_FAILOVER = (
+    redis_errors.ConnectionError,
+    redis_errors.TimeoutError,
+    redis_errors.BusyLoadingError,
+    redis_errors.ReadOnlyError,
+    # A promoted replica's script cache is empty; the retry loads the script there.
+    redis_errors.NoScriptError,
+    OSError,
+)
+# How long a client's Idempotency-Key keeps its request's outcome.
+IDEMPOTENCY_TTL_MS = 24 * 3600 * 1000
 
 
 class StudentRow(NamedTuple):
@@ -203,17 +222,32 @@ def enrolled_count(client: redis.Redis) -> int:
     return sum(int(n) for n in counts)
 
 
+class Durability(NamedTuple):
+    """What a write waits for before it is answered, and how long it is tried through a failover.
+
+    `min_replicas` replicas must confirm it (WAIT) within `replica_timeout` seconds, else its
+    outcome is unknown; a write that fails as the primary changes is sent again, whole, for up
+    to `failover_timeout` seconds.
+    """
+
+    min_replicas: int = 0
+    replica_timeout: float = 1.0
+    failover_timeout: float = 0.0
+
+
 class RedisStore:
     """Students in Redis: one hash each, sorted-set indexes, every multi-key write atomic."""
 
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Redis, durability: Durability | None = None) -> None:
         self.client = client
+        self.durability = durability or Durability()
         options = client.connection_pool.connection_kwargs
         socket_timeout = options.get("socket_timeout") or DEFAULT_SOCKET_TIMEOUT
+        # A write sent again through a failover must still find its first run's outcome.
         self.outcome_lifetime_ms = outcome_lifetime_ms(
             socket_timeout=socket_timeout,
             connect_timeout=options.get("socket_connect_timeout") or socket_timeout,
-        )
+        ) + math.ceil(self.durability.failover_timeout * 1000)
         writes = ("sort_key.lua", "lib.lua")
         self._create = self._script("create.lua", *writes)
         self._replace = self._script("replace.lua", *writes)
@@ -234,6 +268,65 @@ class RedisStore:
         key = keys.operation_record(secrets.token_urlsafe(OPERATION_ID_BYTES))
         return Operation(key=key, ttl_ms=self.outcome_lifetime_ms)
 
+    async def claim_idempotency_key(self, owner: str, key: str, request: bytes) -> Operation:
+        """The operation a client's Idempotency-Key names, kept 24 h, for this request only.
+
+        The first request under a key fixes its fingerprint; the same key with another request
+        raises IdempotencyKeyReused. The operation's record is what a retry answers.
+        """
+        name = hashlib.sha256(f"{owner}\0{key}".encode()).hexdigest()
+        fingerprint = hashlib.sha256(request).hexdigest()
+        with _translate_errors():
+            found = await self.client.set(
+                keys.idempotency_fingerprint(name),
+                fingerprint,
+                nx=True,
+                get=True,
+                px=IDEMPOTENCY_TTL_MS,
+            )
+        if found is not None and found != fingerprint:
+            raise IdempotencyKeyReused()
+        return Operation(key=keys.idempotency_record(name), ttl_ms=IDEMPOTENCY_TTL_MS)
+
+    async def _write(self, script: AsyncScript, *, keys: list[str], args: Sequence[Any]) -> Any:
+        """Run a write script until it runs on a primary, and wait for its replicas.
+
+        Raises StoreUnavailable when no primary took it before the failover timeout, and
+        OutcomeUnknown when it ran but too few replicas confirmed it.
+        """
+        deadline = time.monotonic() + self.durability.failover_timeout
+        attempt = 0
+        while True:
+            try:
+                return await self._write_once(script, keys=keys, args=args)
+            except _FAILOVER as exc:
+                attempt += 1
+                pause = min(0.5, 0.02 * 2**attempt)
+                if time.monotonic() + pause >= deadline:
+                    raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+                await asyncio.sleep(pause)
+            except redis_errors.OutOfMemoryError as exc:
+                raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+
+    async def _write_once(
+        self, script: AsyncScript, *, keys: list[str], args: Sequence[Any]
+    ) -> Any:
+        wanted = self.durability.min_replicas
+        if not wanted:
+            return await script(keys=keys, args=args)
+        # WAIT counts the replicas that have the writes of its own connection: it must follow
+        # the script on the same one, which a pipeline keeps (Lua cannot call WAIT).
+        async with self.client.pipeline(transaction=False) as pipe:
+            await script(keys=keys, args=args, client=pipe)
+            pipe.execute_command("WAIT", wanted, math.ceil(self.durability.replica_timeout * 1000))
+            result, confirmed = await pipe.execute()
+        if confirmed < wanted:
+            raise OutcomeUnknown(
+                f"{confirmed} of {wanted} replicas confirmed the write in time: its outcome is"
+                " unknown."
+            )
+        return result
+
     async def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""
         with _translate_errors():
@@ -241,24 +334,27 @@ class RedisStore:
 
     async def create(
         self, row: StudentRow, *, now: datetime, op: Operation, allow_duplicate: bool = False
-    ) -> str:
-        """Write a new student atomically; return its revision.
+    ) -> tuple[str, str]:
+        """Write a new student atomically; return its revision and id.
 
         Unless `allow_duplicate`, raises PossibleDuplicate when students with the same folded
         names and birth date are registered: checked in the same atomic step as the write.
+        The revision and id are those of the operation's first run: a retry under a client's
+        Idempotency-Key may carry another generated id and time than the first.
         """
-        with _translate_errors():
-            result = await self._create(
-                keys=[*_index_keys(op), keys.student_key(row.id), keys.course_index(row.course)],
-                args=[op.ttl_ms, to_micros(now), *_stored(row), _duplicates_arg(allow_duplicate)],
-            )
+        result = await self._write(
+            self._create,
+            keys=[*_index_keys(op), keys.student_key(row.id), keys.course_index(row.course)],
+            args=[op.ttl_ms, to_micros(now), *_stored(row), _duplicates_arg(allow_duplicate)],
+        )
         if result[0] == "exists":
             raise StudentExists(row.id)
         if result[0] == "email_taken":
             raise EmailTaken(row.email)
         if result[0] == "duplicate":
             raise PossibleDuplicate([str(i) for i in result[1:]])
-        return str(result[1])
+        # Outcomes recorded before they named the id are the row's own.
+        return str(result[1]), str(result[3]) if len(result) > 3 else row.id
 
     async def replace(
         self, row: StudentRow, *, now: datetime, expected: Expected, op: Operation
@@ -268,22 +364,16 @@ class RedisStore:
         Returns the new revision and updated_at: `now`, or just after the last write when the
         clock has not moved past it.
         """
-        with _translate_errors():
-            result = await self._replace(
-                keys=[
-                    *_index_keys(op),
-                    keys.student_key(row.id),
-                    keys.course_index(row.course),
-                    keys.course_index(expected.course),
-                ],
-                args=[
-                    op.ttl_ms,
-                    to_micros(now),
-                    expected.revision,
-                    expected.course,
-                    *_stored(row),
-                ],
-            )
+        result = await self._write(
+            self._replace,
+            keys=[
+                *_index_keys(op),
+                keys.student_key(row.id),
+                keys.course_index(row.course),
+                keys.course_index(expected.course),
+            ],
+            args=[op.ttl_ms, to_micros(now), expected.revision, expected.course, *_stored(row)],
+        )
         status = result[0]
         if status == "not_found":
             raise StudentNotFound(row.id)
@@ -295,15 +385,15 @@ class RedisStore:
 
     async def delete(self, student_id: str, *, expected: Expected, op: Operation) -> None:
         """Delete a student and its index entries if it is still as expected."""
-        with _translate_errors():
-            result = await self._delete(
-                keys=[
-                    *_index_keys(op),
-                    keys.student_key(student_id),
-                    keys.course_index(expected.course),
-                ],
-                args=[op.ttl_ms, student_id, expected.revision, expected.course],
-            )
+        result = await self._write(
+            self._delete,
+            keys=[
+                *_index_keys(op),
+                keys.student_key(student_id),
+                keys.course_index(expected.course),
+            ],
+            args=[op.ttl_ms, student_id, expected.revision, expected.course],
+        )
         if result[0] == "not_found":
             raise StudentNotFound(student_id)
         if result[0] == "stale":
@@ -336,8 +426,7 @@ class RedisStore:
         ]
         for row in rows:
             args.extend(_stored(row))
-        with _translate_errors():
-            outcome, statuses = await self._import(keys=_import_keys(rows, op), args=args)
+        outcome, statuses = await self._write(self._import, keys=_import_keys(rows, op), args=args)
         return outcome == "ok", list(statuses)
 
     async def check_rows(self, rows: Sequence[tuple[str, str]]) -> list[tuple[bool, str]]:

@@ -1,12 +1,15 @@
 -- Registers one student. KEYS[6]: its hash, KEYS[7]: its course's index.
 -- ARGV[2]: now, ARGV[3..10]: the row, ARGV[11]: the prefix of student hashes to refuse a
 -- possible duplicate (same folded names and birth date), '' to register it anyway.
+-- A created outcome ends with the id: a retry under an Idempotency-Key whose id was generated
+-- answers the id of its first run.
 local outcome = recorded_outcome(decode_words)
 if outcome then
   return outcome
 end
 local result = create(read_row(2), KEYS[6], KEYS[7], ARGV[2], ARGV[11])
 if result[1] == 'created' then
+  result[#result + 1] = ARGV[3]
   record_outcome(encode_words(result))
 end
 return result
