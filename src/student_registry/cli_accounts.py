@@ -40,6 +40,7 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
     from student_registry.domain.accounts import Accounts
     from student_registry.errors import InvalidAccount, RegistryError
     from student_registry.store.accounts_store import AccountsStore
+    from student_registry.store.client import close
 
     try:
         settings = Settings.from_env(redis_url=redis_url)
@@ -54,7 +55,7 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
             )
             return await work(accounts)
         finally:
-            await client.aclose()
+            await close(client)
 
     try:
         return asyncio.run(main())

@@ -108,7 +108,8 @@ class Settings(Struct, kw_only=True, frozen=True):
     # only the database (and later credentials), not the address.
     redis_sentinels: Annotated[str, Meta(pattern=r"^$|^[^,:\s]+:\d+(,[^,:\s]+:\d+)*$")] = ""
     redis_sentinel_master: str = "registry"
-    # A write is answered only once this many replicas confirmed it (WAIT), within the timeout.
+    # A write is answered only once this many replicas confirmed it (WAIT), within the timeout
+    # (at most half of REDIS_TIMEOUT, so that the answer comes before the client gives up).
     redis_min_replicas: Annotated[int, Meta(ge=0, le=16)] = 0
     redis_replica_timeout: Annotated[float, Meta(gt=0, le=60)] = 1.0
     # How long a write is tried again while Sentinel promotes a replica; with Sentinels only.

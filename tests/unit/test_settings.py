@@ -131,3 +131,25 @@ def test_metrics_port_defaults_to_9000_and_zero_turns_it_off() -> None:
     assert Settings.from_env({"METRICS_PORT": "0"}).metrics_port == 0
     with pytest.raises(SettingsError, match="METRICS_PORT='70000' is invalid"):
         Settings.from_env({"METRICS_PORT": "70000"})
+
+
+def test_sentinels_and_write_confirmation_are_read() -> None:
+    settings = Settings.from_env(
+        {
+            "REDIS_SENTINELS": "sentinel-1:26379,sentinel-2:26380",
+            "REDIS_SENTINEL_MASTER": "registry",
+            "REDIS_MIN_REPLICAS": "1",
+            "REDIS_REPLICA_TIMEOUT": "0.5",
+            "REDIS_FAILOVER_TIMEOUT": "30",
+        }
+    )
+    assert settings.sentinel_addresses == (("sentinel-1", 26379), ("sentinel-2", 26380))
+    assert (settings.redis_min_replicas, settings.redis_replica_timeout) == (1, 0.5)
+    assert settings.redis_failover_timeout == 30.0
+    assert Settings.from_env({}).sentinel_addresses == ()
+
+
+@pytest.mark.parametrize("sentinels", ["sentinel-1", "sentinel-1:x", "a:1,,b:2", "a:1, b:2"])
+def test_sentinels_without_a_port_each_are_refused_by_name(sentinels: str) -> None:
+    with pytest.raises(SettingsError, match="REDIS_SENTINELS"):
+        Settings.from_env({"REDIS_SENTINELS": sentinels})

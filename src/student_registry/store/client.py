@@ -181,3 +181,12 @@ def connect_blocking(url: str, *, timeout: float = 5.0, password: str | None = N
         socket_connect_timeout=min(timeout, CONNECT_TIMEOUT_CAP),
         socket_timeout=timeout,
     )
+
+
+async def close(client: Redis) -> None:
+    """Close a client's connections, and those it keeps to the Sentinels."""
+    await client.aclose()
+    manager = getattr(client.connection_pool, "sentinel_manager", None)
+    if isinstance(manager, Sentinel):
+        for sentinel in manager.sentinels:
+            await sentinel.aclose()

@@ -34,6 +34,7 @@ from student_registry.store import keys
 from student_registry.store.client import (
     OPERATION_ID_BYTES,
     Operation,
+    close,
     outcome_lifetime_ms,
 )
 
@@ -243,6 +244,8 @@ class RedisStore:
         self.durability = durability or Durability()
         options = client.connection_pool.connection_kwargs
         socket_timeout = options.get("socket_timeout") or DEFAULT_SOCKET_TIMEOUT
+        # WAIT's answer must come before the client stops waiting for it.
+        self.wait_ms = math.ceil(min(self.durability.replica_timeout, socket_timeout / 2) * 1000)
         # A write sent again through a failover must still find its first run's outcome.
         self.outcome_lifetime_ms = outcome_lifetime_ms(
             socket_timeout=socket_timeout,
@@ -261,7 +264,7 @@ class RedisStore:
 
     async def close(self) -> None:
         """Close every connection."""
-        await self.client.aclose()
+        await close(self.client)
 
     def new_operation(self) -> Operation:
         """A write operation of its own, whose outcome a retry of it will find."""
@@ -318,7 +321,7 @@ class RedisStore:
         # the script on the same one, which a pipeline keeps (Lua cannot call WAIT).
         async with self.client.pipeline(transaction=False) as pipe:
             await script(keys=keys, args=args, client=pipe)
-            pipe.execute_command("WAIT", wanted, math.ceil(self.durability.replica_timeout * 1000))
+            pipe.execute_command("WAIT", wanted, self.wait_ms)
             result, confirmed = await pipe.execute()
         if confirmed < wanted:
             raise OutcomeUnknown(

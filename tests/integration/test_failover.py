@@ -1,0 +1,74 @@
+"""Writes through Sentinel: a write sent as the primary dies lands once, on the new primary."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+import redis
+
+from student_registry.domain.models import StudentCreate
+from student_registry.domain.service import Registry
+from student_registry.domain.validation import parse
+from student_registry.store.client import connect
+from student_registry.store.redis_store import Durability, RedisStore
+from tests.builders import student_body
+from tests.integration.support import assert_indexes_consistent
+from tests.sentinels import MASTER, SentinelGroup
+
+
+@pytest.fixture
+def group() -> Iterator[SentinelGroup]:
+    """A primary, a replica and three Sentinels, started for one test."""
+    group = SentinelGroup()
+    try:
+        group.start()
+        yield group
+    finally:
+        group.cleanup()
+
+
+@pytest.fixture
+async def ha_store(group: SentinelGroup) -> AsyncIterator[RedisStore]:
+    """A store on the primary the Sentinels name, writes confirmed by one replica."""
+    client = connect("redis://ignored/0", timeout=1.0, sentinels=group.sentinels, master=MASTER)
+    store = RedisStore(client, Durability(min_replicas=1, failover_timeout=20.0))
+    yield store
+    await store.close()
+
+
+async def test_a_write_sent_as_the_primary_dies_is_stored_once_on_the_promoted_replica(
+    group: SentinelGroup, ha_store: RedisStore
+) -> None:
+    registry = Registry(ha_store)
+    await registry.register_student(parse(student_body(id="before"), StudentCreate))
+    old_primary = group.primary_port()
+    group.kill(old_primary)
+
+    stored = await registry.register_student(parse(student_body(id="during"), StudentCreate))
+
+    new_primary = group.primary_port()
+    assert new_primary != old_primary
+    assert stored.student.id == "during"
+    assert set(await assert_indexes_consistent(ha_store)) == {"before", "during"}
+
+
+async def test_the_killed_primary_restarted_rejoins_as_a_replica_and_writes_go_on(
+    group: SentinelGroup, ha_store: RedisStore
+) -> None:
+    registry = Registry(ha_store)
+    old_primary = group.primary_port()
+    group.kill(old_primary)
+    await registry.register_student(parse(student_body(id="s1"), StudentCreate))
+    group.start_data(old_primary)
+
+    rejoined = redis.Redis(port=old_primary, decode_responses=True)
+    for _ in range(200):
+        if rejoined.info("replication")["role"] == "slave":
+            break
+        await asyncio.sleep(0.1)
+    assert rejoined.info("replication")["role"] == "slave"
+    rejoined.close()
+    await registry.register_student(parse(student_body(id="s2"), StudentCreate))
+    assert set(await assert_indexes_consistent(ha_store)) == {"s1", "s2"}
