@@ -45,17 +45,24 @@ def wait_until(condition: Callable[[], bool], *, what: str, timeout: float = 60)
 
 
 class Stack:
-    """One Compose project of the repository's compose.yaml."""
+    """One Compose project of the repository's compose.yaml (or another Compose file of it)."""
 
-    def __init__(self, project: str = PROJECT, *, env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        project: str = PROJECT,
+        *,
+        env: dict[str, str] | None = None,
+        file: str = "compose.yaml",
+    ) -> None:
         self.project = project
         self.env = {**os.environ, **(env or {})}
+        self.file = file
 
     def compose(self, *args: str, timeout: float = 900) -> str:
         """Run `docker compose` on this project; its output, or AssertionError with it."""
         command = [
             "docker", "compose", "--project-directory", str(ROOT),
-            "--file", str(ROOT / "compose.yaml"), "--project-name", self.project, *args,
+            "--file", str(ROOT / self.file), "--project-name", self.project, *args,
         ]  # fmt: skip
         result = subprocess.run(
             command, capture_output=True, text=True, timeout=timeout, check=False, env=self.env
@@ -79,7 +86,7 @@ class Stack:
         """Run a command in a service's running container, whatever its outcome."""
         return subprocess.run(
             ["docker", "compose", "--project-directory", str(ROOT), "--file",
-             str(ROOT / "compose.yaml"), "--project-name", self.project,
+             str(ROOT / self.file), "--project-name", self.project,
              "exec", "--no-TTY", service, *command],
             capture_output=True, text=True, timeout=60, check=False, env=self.env,
         )  # fmt: skip
