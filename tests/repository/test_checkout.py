@@ -100,7 +100,7 @@ def read_start(path: str, size: int) -> bytes:
 def needs_lf(path: str) -> bool:
     """Whether a CR in the file would change what runs or what a test compares."""
     name = PurePosixPath(path).name
-    if path.startswith((".ci/", "scripts/")) or name in {
+    if path.startswith((".ci/", "scripts/", "ha/")) or name in {
         "Dockerfile",
         ".dockerignore",
         ".env.example",

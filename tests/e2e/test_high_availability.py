@@ -1,0 +1,288 @@
+"""The HA stack (compose.ha.yaml) loses no acknowledged registration when containers die.
+
+Registrations go through the load balancer with unique ids and Idempotency-Keys, every answer
+recorded, while the Redis primary the Sentinels name is killed, then an api replica, then the
+killed Redis node is started again and must rejoin as a replica. Prints the failover time, the
+acknowledged writes lost and the throughput of the HA stack against the one-node stack.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from collections import Counter
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from tests.e2e.load import Loop, Reads, Registrations, read_once, register_until_known, throughput
+from tests.e2e.stack import (
+    ADMIN_EMAIL,
+    ADMIN_PASSWORD,
+    BASE_URL,
+    PROJECT,
+    ROOT,
+    Stack,
+    wait_until,
+)
+
+HA_URL = f"http://127.0.0.1:{os.environ.get('E2E_HA_PORT') or 5080}"
+WRITERS = 4
+READERS = 2
+# Failed reads allowed while an api replica dies.
+MAX_READ_FAILURES = 0.005
+
+
+@pytest.fixture(scope="module")
+def ha_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """The HA stack built from the working tree, healthy; removed with its data afterwards."""
+    secret = tmp_path_factory.mktemp("ha-secrets") / "admin_password"
+    secret.write_text(ADMIN_PASSWORD + "\n")
+    secret.chmod(0o644)
+    env = {
+        "ADMIN_EMAIL": ADMIN_EMAIL,
+        "ADMIN_PASSWORD_FILE": str(secret),
+        "API_PORT": HA_URL.rsplit(":", 1)[1],
+        "SECRET_KEY": "the HA stack's shared signing key",
+        "REDIS_RESTART_DELAY": "8",
+    }
+    stack = Stack(f"{PROJECT}-ha", env=env, file="compose.ha.yaml")
+    stack.down("--volumes")
+    try:
+        stack.up("--build")
+    except AssertionError as exc:
+        logs = stack.compose("logs", "--no-color", "--tail", "80")
+        stack.down("--volumes")
+        raise AssertionError(f"{exc}\n{logs}") from None
+    yield stack
+    stack.down("--volumes")
+
+
+def token_of(stack: Stack) -> str:
+    """An API token of the stack's first administrator, made in an api container."""
+    made = stack.exec("api", "student-registry", "tokens", "create", ADMIN_EMAIL, "--name", "ha")
+    assert made.returncode == 0, made.stderr
+    return made.stdout.strip()
+
+
+def client(base_url: str, token: str) -> httpx.Client:
+    """A client of a published port as the administrator, ignoring proxy settings."""
+    return httpx.Client(
+        base_url=base_url,
+        timeout=30,
+        trust_env=False,
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+@pytest.fixture(scope="module")
+def ha_token(ha_stack: Stack) -> str:
+    """The administrator's token on the HA stack, once the balancer serves."""
+    token = token_of(ha_stack)
+    with client(HA_URL, token) as http:
+        wait_until(
+            lambda: _status(http, "/readyz") == 200, what="the balancer to serve", timeout=60
+        )
+    return token
+
+
+def _status(http: httpx.Client, path: str) -> int | None:
+    try:
+        return http.get(path).status_code
+    except httpx.TransportError:
+        return None
+
+
+def containers(stack: Stack, service: str) -> list[str]:
+    """The ids of a service's running containers."""
+    return stack.compose("ps", "--quiet", service).split()
+
+
+def service_of_primary(stack: Stack) -> str:
+    """The Redis service the Sentinels name primary now."""
+    found = stack.exec(
+        "sentinel-1", "redis-cli", "-p", "26379", "sentinel", "get-master-addr-by-name", "registry"
+    )
+    assert found.returncode == 0, found.stderr
+    return found.stdout.split()[0]
+
+
+def docker(*args: str) -> str:
+    """Run a docker command; its output."""
+    return subprocess.run(
+        ["docker", *args], capture_output=True, text=True, check=True, timeout=120
+    ).stdout
+
+
+def role_of(stack: Stack, service: str) -> str:
+    """The replication role a Redis service reports, or '' while it does not answer."""
+    info = stack.exec(service, "redis-cli", "info", "replication")
+    for line in info.stdout.splitlines():
+        if line.startswith("role:"):
+            return line.split(":", 1)[1].strip()
+    return ""
+
+
+def all_ids(http: httpx.Client) -> list[str]:
+    """Every student id the registry lists, page by page, repeats included."""
+    ids: list[str] = []
+    cursor: str | None = None
+    while True:
+        params = {"limit": "500", **({"cursor": cursor} if cursor else {})}
+        page = http.get("/api/v1/students", params=params)
+        assert page.status_code == 200, page.text
+        body = page.json()
+        ids += [student["id"] for student in body["items"]]
+        cursor = body.get("next_cursor")
+        if not cursor:
+            return ids
+
+
+def test_killing_the_primary_then_an_api_replica_loses_no_acknowledged_registration(
+    ha_stack: Stack, ha_token: str
+) -> None:
+    registrations, reads = Registrations(), Reads()
+    with client(HA_URL, ha_token) as seed:
+        assert seed.post("/api/v1/students", json=_seed()).status_code == 201
+
+    clients: list[httpx.Client] = []
+
+    def writer() -> Loop:
+        clients.append(http := client(HA_URL, ha_token))
+        return Loop(lambda: register_until_known(http, registrations, "ha"))
+
+    def reader() -> Loop:
+        clients.append(http := client(HA_URL, ha_token))
+        return Loop(lambda: read_once(http, reads, "/api/v1/students/ha-seed"))
+
+    loops = [writer() for _ in range(WRITERS)] + [reader() for _ in range(READERS)]
+    for loop in loops:
+        loop.start()
+    try:
+        time.sleep(5)
+        primary = service_of_primary(ha_stack)
+        (primary_container,) = containers(ha_stack, primary)
+        docker("kill", "--signal", "KILL", primary_container)
+        # Once docker kill returns the process is gone: what is acknowledged later was
+        # written on another primary.
+        killed_at = time.monotonic()
+        wait_until(
+            lambda: registrations.first_ack_after(killed_at) is not None,
+            what="a registration acknowledged after the primary died",
+            timeout=60,
+        )
+        first_ack = registrations.first_ack_after(killed_at)
+        assert first_ack is not None
+        failover_seconds = first_ack - killed_at
+        wait_until(
+            lambda: service_of_primary(ha_stack) != primary,
+            what="the Sentinels to name another primary",
+            timeout=30,
+        )
+        promoted = service_of_primary(ha_stack)
+
+        time.sleep(3)
+        api_killed_at = time.monotonic()
+        docker("kill", "--signal", "KILL", containers(ha_stack, "api")[0])
+        time.sleep(10)
+        api_window_end = time.monotonic()
+
+        docker("start", primary_container)
+        wait_until(
+            lambda: role_of(ha_stack, primary) == "slave",
+            what=f"{primary} to rejoin as a replica",
+            timeout=90,
+        )
+        time.sleep(3)
+    finally:
+        for loop in loops:
+            loop.stop()
+        for http in clients:
+            http.close()
+
+    with client(HA_URL, ha_token) as http:
+        listed = Counter(all_ids(http))
+        missing = [sid for sid in registrations.acknowledged if sid not in listed]
+        for sid in missing:  # listed or not, the record itself must be there
+            assert http.get(f"/api/v1/students/{sid}").status_code == 404
+    duplicated = [sid for sid, n in listed.items() if n > 1]
+    failed_reads, total_reads = reads.failure_rate(api_killed_at, api_window_end)
+    statuses = dict(sorted(registrations.statuses.items()))
+    print(
+        f"\nHA failover: primary {primary} killed, {promoted} promoted;"
+        f" first write acknowledged {failover_seconds:.1f} s after the kill (bar 15 s)"
+        f"\nregistrations: {len(registrations.acknowledged)} acknowledged,"
+        f" {len(registrations.unknown)} unknown; answers {statuses},"
+        f" {registrations.no_answer} without an answer"
+        f"\nacknowledged writes lost: {len(missing)} (bar 0); duplicated: {len(duplicated)}"
+        f"\nreads while an api replica died: {failed_reads} of {total_reads} failed"
+        f"\nanswers from the kill on, by second:\n"
+        f"{registrations.around(killed_at - 1, killed_at + failover_seconds + 2)}"
+    )
+    assert not missing
+    assert not duplicated
+    assert 500 not in registrations.statuses
+    assert set(registrations.statuses) <= {201, 503}
+    assert registrations.bad_503 == 0
+    assert failover_seconds <= 15
+    assert total_reads > 0
+    assert failed_reads <= MAX_READ_FAILURES * total_reads
+    assert role_of(ha_stack, primary) == "slave"
+
+
+def test_the_ha_stack_against_the_one_node_stack_in_throughput(
+    ha_stack: Stack, ha_token: str, stack: Stack
+) -> None:
+    one_node_token = token_of(stack)
+    with client(BASE_URL, one_node_token) as http:
+        assert http.post("/api/v1/students", json=_seed()).status_code in {201, 409}
+    with client(HA_URL, ha_token) as http:
+        assert http.post("/api/v1/students", json=_seed()).status_code in {201, 409}
+    path = "/api/v1/students/ha-seed"
+    ha = throughput(lambda: client(HA_URL, ha_token), path, threads=8, seconds=10)
+    one = throughput(lambda: client(BASE_URL, one_node_token), path, threads=8, seconds=10)
+    print(f"\nthroughput, GET one student, 8 clients, 10 s: HA {ha:.0f}/s, one node {one:.0f}/s")
+    assert ha > 0
+    assert one > 0
+
+
+def test_a_rolling_restart_of_the_api_replicas_fails_no_read(
+    ha_stack: Stack, ha_token: str
+) -> None:
+    reads = Reads()
+    with client(HA_URL, ha_token) as seed:
+        assert seed.post("/api/v1/students", json=_seed()).status_code in {201, 409}
+    loops, clients = [], [client(HA_URL, ha_token) for _ in range(READERS)]
+    for http in clients:
+        loops.append(Loop(lambda http=http: read_once(http, reads, "/api/v1/students/ha-seed")))
+    for loop in loops:
+        loop.start()
+    started = time.monotonic()
+    try:
+        subprocess.run(
+            [str(ROOT / "scripts" / "rolling-restart")],
+            env={**ha_stack.env, "COMPOSE_PROJECT_NAME": ha_stack.project},
+            check=True,
+            timeout=600,
+        )
+    finally:
+        for loop in loops:
+            loop.stop()
+        for http in clients:
+            http.close()
+    failed, total = reads.failure_rate(started, time.monotonic())
+    print(f"\nrolling restart of the api replicas: {failed} of {total} reads failed")
+    assert total > 0
+    assert failed == 0
+
+
+def _seed() -> dict[str, str]:
+    return {
+        "id": "ha-seed",
+        "first_name": "Seed",
+        "last_name": "Student",
+        "birth_date": "2010-01-02",
+        "course": "HA",
+    }
