@@ -59,7 +59,8 @@ def register_until_known(http: httpx.Client, record: Registrations, prefix: str)
         record.sent_at[student_id] = started
     while time.monotonic() - started < GIVE_UP_AFTER:
         try:
-            answer = http.post("/api/v1/students", json=body, headers=headers)
+            # Namesakes on purpose: every student here has the same names.
+            answer = http.post("/api/v1/students?allow_duplicate=true", json=body, headers=headers)
         except httpx.TransportError as exc:
             with record.lock:
                 record.no_answer += 1

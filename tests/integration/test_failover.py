@@ -42,11 +42,15 @@ async def test_a_write_sent_as_the_primary_dies_is_stored_once_on_the_promoted_r
     group: SentinelGroup, ha_store: RedisStore
 ) -> None:
     registry = Registry(ha_store)
-    await registry.register_student(parse(student_body(id="before"), StudentCreate))
+    await registry.register_student(
+        parse(student_body(id="before", first_name="Before"), StudentCreate)
+    )
     old_primary = group.primary_port()
     group.kill(old_primary)
 
-    stored = await registry.register_student(parse(student_body(id="during"), StudentCreate))
+    stored = await registry.register_student(
+        parse(student_body(id="during", first_name="During"), StudentCreate)
+    )
 
     new_primary = group.primary_port()
     assert new_primary != old_primary
@@ -60,7 +64,7 @@ async def test_the_killed_primary_restarted_rejoins_as_a_replica_and_writes_go_o
     registry = Registry(ha_store)
     old_primary = group.primary_port()
     group.kill(old_primary)
-    await registry.register_student(parse(student_body(id="s1"), StudentCreate))
+    await registry.register_student(parse(student_body(id="s1", first_name="S1"), StudentCreate))
     group.start_data(old_primary)
 
     rejoined = redis.Redis(port=old_primary, decode_responses=True)
@@ -70,5 +74,5 @@ async def test_the_killed_primary_restarted_rejoins_as_a_replica_and_writes_go_o
         await asyncio.sleep(0.1)
     assert rejoined.info("replication")["role"] == "slave"
     rejoined.close()
-    await registry.register_student(parse(student_body(id="s2"), StudentCreate))
+    await registry.register_student(parse(student_body(id="s2", first_name="S2"), StudentCreate))
     assert set(await assert_indexes_consistent(ha_store)) == {"s1", "s2"}

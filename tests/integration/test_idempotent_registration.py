@@ -58,7 +58,7 @@ async def test_two_users_keys_never_meet(client: AsyncTestClient[Litestar], redi
     assert (await client.post(STUDENTS, json=student_body(id="s1"), headers=headers)).is_success
     theirs = await client.post(
         STUDENTS,
-        json=student_body(id="s2"),
+        json=student_body(id="s2", first_name="Other"),
         headers={**headers, "Authorization": f"Bearer {other.token}"},
     )
     assert theirs.status_code == 201
