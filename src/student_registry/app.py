@@ -136,7 +136,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         store = open_store(settings)
         registry_holder["registry"] = Registry(store, cursor_secret=settings.secret_key.encode())
         accounts = Accounts(
-            AccountsStore(store.client), password_min_length=settings.password_min_length
+            AccountsStore(store.client, audit_retention_days=settings.audit_retention_days),
+            password_min_length=settings.password_min_length,
         )
         app.state.accounts = accounts
         app.stores.register(STORE_NAME, SessionStore(store.client), allow_override=True)

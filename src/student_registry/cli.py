@@ -64,6 +64,7 @@ def load_settings(**overrides: Any) -> Settings:
 
 def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     """Run a coroutine to completion, turning an unreachable store into one clear line."""
+    from student_registry.domain.audit import act_as, begin_request, cli_actor
     from student_registry.errors import StoreUnavailable
 
     # What the command has imported lives until it exits: spare the collector from scanning it
@@ -71,6 +72,8 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
     gc.freeze()
 
     async def main() -> T:
+        begin_request()
+        act_as(cli_actor())
         return await coro_fn()
 
     try:

@@ -38,6 +38,7 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
     """Run work against the accounts of this Redis; domain errors become one line and exit 1."""
     from student_registry.connection import open_client
     from student_registry.domain.accounts import Accounts
+    from student_registry.domain.audit import act_as, begin_request, cli_actor
     from student_registry.errors import InvalidAccount, RegistryError
     from student_registry.store.accounts_store import AccountsStore
     from student_registry.store.client import close
@@ -48,10 +49,13 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
         raise _fail(str(exc), 2) from None
 
     async def main() -> T:
+        begin_request()
+        act_as(cli_actor())
         client = open_client(settings)
         try:
             accounts = Accounts(
-                AccountsStore(client), password_min_length=settings.password_min_length
+                AccountsStore(client, audit_retention_days=settings.audit_retention_days),
+                password_min_length=settings.password_min_length,
             )
             return await work(accounts)
         finally:

@@ -28,4 +28,8 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> RedisStor
         # Without Sentinels no other primary will come: answer 503 at once.
         failover_timeout=settings.redis_failover_timeout if settings.redis_sentinels else 0.0,
     )
-    return RedisStore(open_client(settings, timeout=timeout), durability)
+    return RedisStore(
+        open_client(settings, timeout=timeout),
+        durability,
+        audit_retention_days=settings.audit_retention_days,
+    )

@@ -12,6 +12,7 @@ import msgspec
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from student_registry.domain.audit import begin_request
 from student_registry.methods import request_method
 
 ACCESS = logging.getLogger("student_registry.access")
@@ -67,10 +68,17 @@ def configure_logging(level: str) -> None:
 
 
 def access_log(app: ASGIApp) -> ASGIApp:
-    """ASGI middleware logging method, path, status and duration of each HTTP request."""
+    """ASGI middleware logging method, path, status, duration and id of each HTTP request.
+
+    The id is the one the request's audit trail entries carry, and its X-Request-ID header.
+    """
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or not ACCESS.isEnabledFor(logging.INFO):
+        if scope["type"] != ScopeType.HTTP:
+            await app(scope, receive, send)
+            return
+        request_id = begin_request()
+        if not ACCESS.isEnabledFor(logging.INFO):
             await app(scope, receive, send)
             return
         method, path = request_method(scope), scope["path"]
@@ -81,6 +89,8 @@ def access_log(app: ASGIApp) -> ASGIApp:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                header = (b"x-request-id", request_id.encode())
+                message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
         try:
@@ -93,6 +103,7 @@ def access_log(app: ASGIApp) -> ASGIApp:
                 "path": path,
                 "status": status,
                 "duration_ms": round((time.perf_counter() - start) * 1000, 2),
+                "request_id": request_id,
             }
             record = ACCESS.makeRecord(
                 ACCESS.name,

@@ -39,6 +39,7 @@ ENVIRONMENT = {
     "redis_min_replicas": "REDIS_MIN_REPLICAS",
     "redis_replica_timeout": "REDIS_REPLICA_TIMEOUT",
     "redis_failover_timeout": "REDIS_FAILOVER_TIMEOUT",
+    "audit_retention_days": "AUDIT_RETENTION_DAYS",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -63,6 +64,7 @@ EXPECTED = {
     "redis_min_replicas": "a whole number of replicas from 0 to 16",
     "redis_replica_timeout": "a number of seconds above 0, at most 60",
     "redis_failover_timeout": "a number of seconds from 0 to 300",
+    "audit_retention_days": "a whole number of days from 1 to 3650",
 }
 
 
@@ -114,6 +116,8 @@ class Settings(Struct, kw_only=True, frozen=True):
     redis_replica_timeout: Annotated[float, Meta(gt=0, le=60)] = 1.0
     # How long a write is tried again while Sentinel promotes a replica; with Sentinels only.
     redis_failover_timeout: Annotated[float, Meta(ge=0, le=300)] = 20.0
+    # How long the audit trail keeps an entry (CNIL asks 6 to 12 months for access traces).
+    audit_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 365
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

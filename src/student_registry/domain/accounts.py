@@ -15,6 +15,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from student_registry.domain import passwords, rules
+from student_registry.domain.audit import current_trace
 from student_registry.errors import (
     FieldError,
     InvalidAccount,
@@ -220,6 +221,7 @@ class Accounts:
             password_hash=password_hash,
             created=created,
             only_first=only_first,
+            trace=current_trace(),
         )
         if not stored:
             return None
@@ -249,7 +251,9 @@ class Accounts:
             changes["disabled"] = "1" if patch.disabled else ""
         email_norm = normalize_email(email)
         if changes:
-            await self.store.update_user(email_norm, changes, end_access=True)
+            await self.store.update_user(
+                email_norm, changes, end_access=True, trace=current_trace()
+            )
             self._checked.clear()
         return await self.get_user(email_norm)
 
@@ -258,7 +262,10 @@ class Accounts:
         passwords.check_password(password, min_length=self.password_min_length)
         password_hash = await passwords.hash_password(password)
         await self.store.update_user(
-            normalize_email(email), {"password_hash": password_hash}, end_access=True
+            normalize_email(email),
+            {"password_hash": password_hash},
+            end_access=True,
+            trace=current_trace(),
         )
         self._checked.clear()
 
@@ -268,6 +275,8 @@ class Accounts:
         An unknown email costs the same hash verification as a known one.
         """
         email_norm = normalize_email(email)[: rules.EMAIL_MAX]
+        # Who tries to sign in is the email tried.
+        trace = current_trace(actor=email_norm)
         now_ms = int(self.clock() * 1000)
         wait = await self.store.throttle_wait(email_norm, address, now_ms=now_ms, policy=THROTTLE)
         if wait > 0:
@@ -276,11 +285,15 @@ class Accounts:
         stored_hash = record["password_hash"] if record else passwords.dummy_hash()
         valid, new_hash = await passwords.verify_password(password, stored_hash)
         if not (valid and record and record.get("disabled") != "1"):
-            await self.store.record_failure(email_norm, address, now_ms=now_ms, policy=THROTTLE)
+            await self.store.record_failure(
+                email_norm, address, now_ms=now_ms, policy=THROTTLE, trace=trace
+            )
             raise InvalidCredentials
-        await self.store.clear_failures(email_norm)
+        await self.store.record_success(email_norm, address, trace=trace)
         if new_hash:
-            await self.store.update_user(email_norm, {"password_hash": new_hash}, end_access=False)
+            await self.store.update_user(
+                email_norm, {"password_hash": new_hash}, end_access=False, trace=trace
+            )
         return _user(record)
 
     async def open_session(self, user: User, *, ttl_seconds: int) -> str:
@@ -305,6 +318,7 @@ class Accounts:
             expires=expires,
             read_only=data.read_only,
             created=created,
+            trace=current_trace(),
         )
         return TokenCreated(
             id=digest[:16],
@@ -322,7 +336,9 @@ class Accounts:
     async def revoke_token(self, token_id: str, *, owner: str | None = None) -> None:
         """Revoke a token by id; with an owner, only one of theirs (else TokenNotFound)."""
         await self.store.revoke_token(
-            token_id, owner=normalize_email(owner) if owner is not None else ""
+            token_id,
+            owner=normalize_email(owner) if owner is not None else "",
+            trace=current_trace(),
         )
         self._checked.clear()
 

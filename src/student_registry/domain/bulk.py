@@ -16,6 +16,7 @@ from typing import TypeVar
 import msgspec
 from msgspec import Struct
 
+from student_registry.domain.audit import current_trace
 from student_registry.domain.bulk_formats import (
     Format,
     ParsedChunk,
@@ -127,6 +128,7 @@ class _Importer:
         self.seen_ids: set[str] = set()
         self.seen_emails: dict[str, str] = {}
         self.seen_people: set[str] = set()
+        self.trace = current_trace()
 
     def add(self, chunk: ParsedChunk) -> None:
         self.report.rows += len(chunk.students) + len(chunk.failures)
@@ -181,6 +183,7 @@ class _Importer:
                 on_conflict=self.mode,
                 atomic=False,
                 allow_duplicates=self.allow_duplicates,
+                trace=self.trace,
             )
             await self.retry_generated_ids(students, rows, statuses)
         self.tally(students, lines, statuses, await self.duplicates_of(rows, statuses))
@@ -213,6 +216,7 @@ class _Importer:
                     on_conflict="fail",
                     atomic=False,
                     allow_duplicates=self.allow_duplicates,
+                    trace=self.trace,
                 )
                 attempts += 1
 
@@ -298,6 +302,7 @@ class _Importer:
                 on_conflict=self.mode,
                 atomic=True,
                 allow_duplicates=self.allow_duplicates,
+                trace=self.trace,
             )
         if any(status in FAILED for status in statuses):
             statuses = [s if s in FAILED else "aborted" for s in statuses]
@@ -401,6 +406,7 @@ async def export_students(
     on_progress: Callable[[int], None] | None = None,
 ) -> AsyncIterator[bytes]:
     """Every student (of a course, whose names match the search q) encoded, streamed."""
+    await registry.audit.record_export(course, searched=bool(q))
     students = registry.export_students(course=course)
     if words := search_words(q):
         students = _named(students, words)

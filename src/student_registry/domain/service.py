@@ -12,6 +12,7 @@ from typing import NamedTuple
 import msgspec
 
 from student_registry.domain import rules
+from student_registry.domain.audit import AuditLog, current_trace
 from student_registry.domain.cursors import CursorCodec
 from student_registry.domain.listing import Lister
 from student_registry.domain.models import (
@@ -31,6 +32,7 @@ from student_registry.errors import (
     StudentExists,
     StudentNotFound,
 )
+from student_registry.store.audit_store import AuditTrail
 from student_registry.store.redis_store import Expected, RedisStore, StudentRow, from_micros
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
@@ -66,6 +68,25 @@ def _too_busy(student_id: str) -> Conflict:
     return Conflict(f"The student {student_id!r} is changing too often; try again.")
 
 
+# The one-letter names (keys.STUDENT_FIELDS) a trail entry gives the fields a change touched.
+TRAILED_FIELDS = {
+    "first_name": "f",
+    "last_name": "l",
+    "birth_date": "b",
+    "course": "c",
+    "email": "e",
+}
+
+
+def changed_fields(before: Student | None, after: Student | StudentCreate) -> str:
+    """The one-letter names of the fields that differ (all those set, for a new student)."""
+    return "".join(
+        letter
+        for name, letter in TRAILED_FIELDS.items()
+        if getattr(after, name) != (getattr(before, name) if before else None)
+    )
+
+
 def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
     """The store's form of a student's values."""
     email = student.email or ""
@@ -95,6 +116,7 @@ class Registry:
 
     def __init__(self, store: RedisStore, *, cursor_secret: bytes | None = None) -> None:
         self.store = store
+        self.audit = AuditLog(AuditTrail(store.client, retention_ms=store.retention_ms))
         # Cursors are checked with this key: it must be the same for every worker of a
         # service; a CLI, which hands no cursor out, may make its own.
         codec = CursorCodec(cursor_secret or secrets.token_bytes(32))
@@ -129,7 +151,12 @@ class Registry:
             student_id = data.id or generate_id()
             try:
                 revision, student_id = await self.store.create(
-                    to_row(data, student_id), now=utc_now(), op=op, allow_duplicate=allow_duplicate
+                    to_row(data, student_id),
+                    now=utc_now(),
+                    op=op,
+                    allow_duplicate=allow_duplicate,
+                    trace=current_trace(),
+                    changed=changed_fields(None, data),
                 )
             except StudentExists:
                 if data.id is not None:
@@ -198,7 +225,12 @@ class Registry:
             merged = msgspec.structs.replace(current.student, **changes)
             try:
                 revision, updated_at = await self.store.replace(
-                    to_row(merged, student_id), now=utc_now(), expected=_as_read(current), op=op
+                    to_row(merged, student_id),
+                    now=utc_now(),
+                    expected=_as_read(current),
+                    op=op,
+                    trace=current_trace(),
+                    changed=changed_fields(current.student, merged),
                 )
             except StaleRevision:
                 await _back_off(attempt)
@@ -215,7 +247,9 @@ class Registry:
         for attempt in range(UPDATE_ATTEMPTS):
             current = await self._current(student_id, if_match)
             try:
-                await self.store.delete(student_id, expected=_as_read(current), op=op)
+                await self.store.delete(
+                    student_id, expected=_as_read(current), op=op, trace=current_trace()
+                )
             except StaleRevision:
                 await _back_off(attempt)
                 continue

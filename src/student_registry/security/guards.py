@@ -16,6 +16,7 @@ from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
 from student_registry.domain.accounts import Accounts, Actor, Role
+from student_registry.domain.audit import act_as
 from student_registry.errors import Forbidden, NotAuthenticated
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -63,6 +64,7 @@ async def api_guard(connection: Connection, handler: BaseRouteHandler) -> None:
     if actor is None:
         raise NotAuthenticated("The token is unknown, expired or revoked.")
     connection.scope["user"] = actor
+    act_as(actor.name)
     _check_role(actor, connection, handler)
 
 
@@ -92,6 +94,7 @@ async def page_guard(connection: Connection, handler: BaseRouteHandler) -> None:
     if actor is None:
         raise NotAuthenticated("Sign in to see this page.")
     connection.scope["user"] = actor
+    act_as(actor.name)
     _check_role(actor, connection, handler)
 
 

@@ -10,10 +10,18 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
 from redis.asyncio import Redis
+from redis.commands.core import AsyncScript
 
 from student_registry.errors import TokenNotFound, UserExists, UserNotFound
 from student_registry.store import keys
-from student_registry.store.redis_store import _load_script, _translate_errors
+from student_registry.store.redis_store import (
+    DAY_MS,
+    NO_TRACE,
+    Trace,
+    _load_script,
+    _translate_errors,
+    trail_args,
+)
 
 # A user or a token as the store reads it: full field names, values as stored (strings).
 Record = dict[str, str]
@@ -45,15 +53,24 @@ def _named(stored: dict[str, str], names: dict[str, str]) -> Record:
 class AccountsStore:
     """The accounts' keys (keys.py, from USER_FIELDS on) over a Redis client."""
 
-    def __init__(self, client: Redis) -> None:
+    def __init__(self, client: Redis, *, audit_retention_days: int = 365) -> None:
         self.client = client
-        self._user_create = client.register_script(_load_script("user_create.lua"))
-        self._user_update = client.register_script(_load_script("user_update.lua"))
-        self._token_create = client.register_script(_load_script("token_create.lua"))
-        self._token_revoke = client.register_script(_load_script("token_revoke.lua"))
+        self.retention_ms = audit_retention_days * DAY_MS
+
+        def audited(name: str) -> AsyncScript:
+            return client.register_script(_load_script(name, "audit.lua"))
+
+        self._user_create = audited("user_create.lua")
+        self._user_update = audited("user_update.lua")
+        self._token_create = audited("token_create.lua")
+        self._token_revoke = audited("token_revoke.lua")
         self._token_auth = client.register_script(_load_script("token_auth.lua"))
         self._throttle_check = client.register_script(_load_script("throttle_check.lua"))
-        self._throttle_fail = client.register_script(_load_script("throttle_fail.lua"))
+        self._throttle_fail = audited("throttle_fail.lua")
+        self._login_success = audited("login_success.lua")
+
+    def _trail(self, trace: Trace, changed: str = "") -> list[str]:
+        return trail_args(trace, self.retention_ms, changed)
 
     async def create_user(
         self,
@@ -63,13 +80,22 @@ class AccountsStore:
         role: str,
         password_hash: str,
         created: int,
+        trace: Trace = NO_TRACE,
         only_first: bool = False,
     ) -> bool:
         """Store a new user; False when only_first and a user exists already."""
         with _translate_errors():
             result = await self._user_create(
-                keys=[keys.user_key(email_norm), keys.users_index()],
-                args=[email, email_norm, role, password_hash, created, "1" if only_first else "0"],
+                keys=[keys.user_key(email_norm), keys.users_index(), keys.audit_stream()],
+                args=[
+                    email,
+                    email_norm,
+                    role,
+                    password_hash,
+                    created,
+                    "1" if only_first else "0",
+                    *self._trail(trace, "r"),
+                ],
             )
         if result == "exists":
             raise UserExists(email)
@@ -97,7 +123,7 @@ class AccountsStore:
             return int(await self.client.scard(keys.users_index()))
 
     async def update_user(
-        self, email_norm: str, changes: dict[str, str], *, end_access: bool
+        self, email_norm: str, changes: dict[str, str], *, end_access: bool, trace: Trace = NO_TRACE
     ) -> None:
         """Set fields of a user ('' deletes one); end_access ends their sessions and tokens."""
         fields = {name: field for field, name in keys.USER_FIELDS.items()}
@@ -108,6 +134,7 @@ class AccountsStore:
         ]
         for name, value in changes.items():
             args += (fields[name], value)
+        args += (email_norm, *self._trail(trace, "".join(fields[name] for name in changes)))
         with _translate_errors():
             result = await self._user_update(
                 keys=[
@@ -115,6 +142,7 @@ class AccountsStore:
                     keys.user_tokens(email_norm),
                     keys.user_sessions(email_norm),
                     keys.token_ids(),
+                    keys.audit_stream(),
                 ],
                 args=args,
             )
@@ -140,6 +168,7 @@ class AccountsStore:
         expires: int,
         read_only: bool,
         created: int,
+        trace: Trace = NO_TRACE,
     ) -> None:
         """Store a token's digest and details; UserNotFound for a missing or disabled owner."""
         with _translate_errors():
@@ -149,18 +178,36 @@ class AccountsStore:
                     keys.token_ids(),
                     keys.user_tokens(owner),
                     keys.user_key(owner),
+                    keys.audit_stream(),
                 ],
-                args=[token_id, digest, owner, name, expires, "1" if read_only else "", created],
+                args=[
+                    token_id,
+                    digest,
+                    owner,
+                    name,
+                    expires,
+                    "1" if read_only else "",
+                    created,
+                    *self._trail(trace),
+                ],
             )
         if result == "no_user":
             raise UserNotFound(owner)
 
-    async def revoke_token(self, token_id: str, *, owner: str = "") -> None:
+    async def revoke_token(
+        self, token_id: str, *, trace: Trace = NO_TRACE, owner: str = ""
+    ) -> None:
         """Delete a token by id; only if it is `owner`'s when one is given."""
         with _translate_errors():
             result = await self._token_revoke(
-                keys=[keys.token_ids()],
-                args=[token_id, keys.token_key_prefix(), keys.user_tokens_prefix(), owner],
+                keys=[keys.token_ids(), keys.audit_stream()],
+                args=[
+                    token_id,
+                    keys.token_key_prefix(),
+                    keys.user_tokens_prefix(),
+                    owner,
+                    *self._trail(trace),
+                ],
             )
         if result == "not_found":
             raise TokenNotFound(token_id)
@@ -216,23 +263,40 @@ class AccountsStore:
         return int(wait)
 
     async def record_failure(
-        self, email_norm: str, address: str, *, now_ms: int, policy: Throttle
+        self,
+        email_norm: str,
+        address: str,
+        *,
+        now_ms: int,
+        policy: Throttle,
+        trace: Trace = NO_TRACE,
     ) -> int:
-        """Count a failed sign-in; the delay (ms) it now imposes on the account."""
+        """Count a failed sign-in, and trail it; the delay (ms) it now imposes on the account."""
         with _translate_errors():
             delay = await self._throttle_fail(
-                keys=[keys.account_failures(email_norm), keys.address_failures(address)],
+                keys=[
+                    keys.account_failures(email_norm),
+                    keys.address_failures(address),
+                    keys.audit_stream(),
+                ],
                 args=[
                     now_ms,
                     policy.free_failures,
                     policy.first_delay_ms,
                     policy.longest_delay_ms,
                     policy.address_window_ms,
+                    email_norm,
+                    *self._trail(trace, address),
                 ],
             )
         return int(delay)
 
-    async def clear_failures(self, email_norm: str) -> None:
-        """Forget an account's failed sign-ins (after a success)."""
+    async def record_success(
+        self, email_norm: str, address: str, *, trace: Trace = NO_TRACE
+    ) -> None:
+        """Forget an account's failed sign-ins, and trail its sign-in from this address."""
         with _translate_errors():
-            await self.client.delete(keys.account_failures(email_norm))
+            await self._login_success(
+                keys=[keys.account_failures(email_norm), keys.audit_stream()],
+                args=[email_norm, *self._trail(trace, address)],
+            )

@@ -183,3 +183,43 @@ def idempotency_fingerprint(name: str) -> str:
     """String: a hash of the first request sent with that Idempotency-Key, kept 24 h: the same
     key with another request is refused."""
     return f"{PREFIX}:idem:{name}:request"
+
+
+# The audit trail: one stream entry per event, whose id gives its time. Every entry has these
+# fields, in this order: the entries of a stream node that share their first entry's field
+# names store none of them, so an entry costs little more than its values. Never a value of a
+# student or a user: only who, what, on what, and the names of the fields changed.
+AUDIT_FIELDS = {
+    "a": "actor",  # an email, token:<id>, or cli:<os user>
+    "o": "action",  # a code of AUDIT_ACTIONS
+    "g": "target",  # a student id, a user's lower-cased email, a token id, an import's ids
+    "f": "fields",  # the one-letter names (STUDENT_FIELDS, USER_FIELDS) of the fields changed;
+    # an import's counts ('c3u1'); an export's course; a sign-in's client address
+    "r": "request_id",  # the id of the request's access log line, or of the CLI run
+}
+AUDIT_ACTIONS = {
+    "sc": "student.create",
+    "su": "student.update",
+    "sd": "student.delete",
+    "si": "student.import",
+    "se": "student.export",
+    "ra": "record.access",
+    "ls": "login.success",
+    "lf": "login.failure",
+    "uc": "user.create",
+    "uu": "user.update",
+    "tc": "token.create",
+    "tr": "token.revoke",
+}
+
+
+def audit_stream() -> str:
+    """Stream of the audit trail (AUDIT_FIELDS), trimmed to the retention as it grows."""
+    return f"{PREFIX}:audit"
+
+
+def student_history(student_id: str) -> str:
+    """Sorted set of the ids of the trail entries about one student, scored by their time in
+    ms: a student's history without a scan of the trail. Trimmed with the trail, and expires
+    when its newest entry would be trimmed."""
+    return f"{PREFIX}:audit:student:{student_id}"

@@ -90,6 +90,25 @@ class Expected(NamedTuple):
     course: str
 
 
+class Trace(NamedTuple):
+    """Who makes a write, on which request: what its trail entry says besides the change."""
+
+    actor: str
+    request_id: str
+
+
+# What a write's trail entry says when its caller names nobody (tests, tools).
+NO_TRACE = Trace(actor="", request_id="")
+DAY_MS = 86_400_000
+
+
+def trail_args(trace: Trace, retention_ms: int, changed: str = "") -> list[str]:
+    """The last values of a write script's ARGV (audit.lua): actor, request id, the oldest
+    time the trail keeps (ms), the names of the fields changed (or an entry's detail)."""
+    keep_from = int(time.time() * 1000) - retention_ms
+    return [trace.actor, trace.request_id, str(keep_from), changed]
+
+
 class WalkStart(NamedTuple):
     """Where a walk starts: a position it gave before, or a student (at its first name?)."""
 
@@ -196,6 +215,11 @@ def student_id_of(sort_key: str) -> str:
     return sort_key.rsplit("\0", 1)[1]
 
 
+def _trail_keys(student_id: str) -> list[str]:
+    """What a write script about one student declares last: the trail, the student's history."""
+    return [keys.audit_stream(), keys.student_history(student_id)]
+
+
 def _index_keys(op: Operation) -> list[str]:
     """The keys every write script declares first (lib.lua)."""
     return [
@@ -214,6 +238,8 @@ def _import_keys(rows: Sequence[StudentRow], op: Operation) -> list[str]:
         *_index_keys(op),
         *(keys.student_key(row.id) for row in rows),
         *(keys.course_index(course) for course in courses),
+        keys.audit_stream(),
+        *(keys.student_history(row.id) for row in rows),
     ]
 
 
@@ -239,9 +265,16 @@ class Durability(NamedTuple):
 class RedisStore:
     """Students in Redis: one hash each, sorted-set indexes, every multi-key write atomic."""
 
-    def __init__(self, client: Redis, durability: Durability | None = None) -> None:
+    def __init__(
+        self,
+        client: Redis,
+        durability: Durability | None = None,
+        *,
+        audit_retention_days: int = 365,
+    ) -> None:
         self.client = client
         self.durability = durability or Durability()
+        self.retention_ms = audit_retention_days * DAY_MS
         options = client.connection_pool.connection_kwargs
         socket_timeout = options.get("socket_timeout") or DEFAULT_SOCKET_TIMEOUT
         # WAIT's answer must come before the client stops waiting for it.
@@ -251,7 +284,7 @@ class RedisStore:
             socket_timeout=socket_timeout,
             connect_timeout=options.get("socket_connect_timeout") or socket_timeout,
         ) + math.ceil(self.durability.failover_timeout * 1000)
-        writes = ("sort_key.lua", "lib.lua")
+        writes = ("sort_key.lua", "lib.lua", "audit.lua")
         self._create = self._script("create.lua", *writes)
         self._replace = self._script("replace.lua", *writes)
         self._delete = self._script("delete.lua", *writes)
@@ -336,9 +369,16 @@ class RedisStore:
             await self.client.ping()
 
     async def create(
-        self, row: StudentRow, *, now: datetime, op: Operation, allow_duplicate: bool = False
+        self,
+        row: StudentRow,
+        *,
+        now: datetime,
+        op: Operation,
+        allow_duplicate: bool = False,
+        trace: Trace = NO_TRACE,
+        changed: str = "",
     ) -> tuple[str, str]:
-        """Write a new student atomically; return its revision and id.
+        """Write a new student and its trail entry atomically; return its revision and id.
 
         Unless `allow_duplicate`, raises PossibleDuplicate when students with the same folded
         names and birth date are registered: checked in the same atomic step as the write.
@@ -347,8 +387,19 @@ class RedisStore:
         """
         result = await self._write(
             self._create,
-            keys=[*_index_keys(op), keys.student_key(row.id), keys.course_index(row.course)],
-            args=[op.ttl_ms, to_micros(now), *_stored(row), _duplicates_arg(allow_duplicate)],
+            keys=[
+                *_index_keys(op),
+                keys.student_key(row.id),
+                keys.course_index(row.course),
+                *_trail_keys(row.id),
+            ],
+            args=[
+                op.ttl_ms,
+                to_micros(now),
+                *_stored(row),
+                _duplicates_arg(allow_duplicate),
+                *trail_args(trace, self.retention_ms, changed),
+            ],
         )
         if result[0] == "exists":
             raise StudentExists(row.id)
@@ -360,7 +411,14 @@ class RedisStore:
         return str(result[1]), str(result[3]) if len(result) > 3 else row.id
 
     async def replace(
-        self, row: StudentRow, *, now: datetime, expected: Expected, op: Operation
+        self,
+        row: StudentRow,
+        *,
+        now: datetime,
+        expected: Expected,
+        op: Operation,
+        trace: Trace = NO_TRACE,
+        changed: str = "",
     ) -> tuple[str, datetime]:
         """Replace a student's fields if it is still as expected (its revision and course).
 
@@ -374,8 +432,16 @@ class RedisStore:
                 keys.student_key(row.id),
                 keys.course_index(row.course),
                 keys.course_index(expected.course),
+                *_trail_keys(row.id),
             ],
-            args=[op.ttl_ms, to_micros(now), expected.revision, expected.course, *_stored(row)],
+            args=[
+                op.ttl_ms,
+                to_micros(now),
+                expected.revision,
+                expected.course,
+                *_stored(row),
+                *trail_args(trace, self.retention_ms, changed),
+            ],
         )
         status = result[0]
         if status == "not_found":
@@ -386,7 +452,9 @@ class RedisStore:
             raise EmailTaken(row.email)
         return str(result[1]), from_micros(result[1])
 
-    async def delete(self, student_id: str, *, expected: Expected, op: Operation) -> None:
+    async def delete(
+        self, student_id: str, *, expected: Expected, op: Operation, trace: Trace = NO_TRACE
+    ) -> None:
         """Delete a student and its index entries if it is still as expected."""
         result = await self._write(
             self._delete,
@@ -394,8 +462,15 @@ class RedisStore:
                 *_index_keys(op),
                 keys.student_key(student_id),
                 keys.course_index(expected.course),
+                *_trail_keys(student_id),
             ],
-            args=[op.ttl_ms, student_id, expected.revision, expected.course],
+            args=[
+                op.ttl_ms,
+                student_id,
+                expected.revision,
+                expected.course,
+                *trail_args(trace, self.retention_ms),
+            ],
         )
         if result[0] == "not_found":
             raise StudentNotFound(student_id)
@@ -409,6 +484,7 @@ class RedisStore:
         now: datetime,
         on_conflict: ConflictMode,
         atomic: bool,
+        trace: Trace = NO_TRACE,
         op: Operation | None = None,
         allow_duplicates: bool = False,
     ) -> tuple[bool, list[str]]:
@@ -429,6 +505,7 @@ class RedisStore:
         ]
         for row in rows:
             args.extend(_stored(row))
+        args += trail_args(trace, self.retention_ms)
         outcome, statuses = await self._write(self._import, keys=_import_keys(rows, op), args=args)
         return outcome == "ok", list(statuses)
 

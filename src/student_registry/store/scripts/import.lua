@@ -1,16 +1,17 @@
 -- Writes a batch of rows. KEYS[6..5+n]: the student hashes of the n rows, in order, then the
--- indexes of the rows' courses, each once, in the order the courses first appear.
+-- indexes of the rows' courses, each once, in the order the courses first appear, then the
+-- trail, then the histories of the n rows' students, in order.
 -- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
 -- duplicates of registered students or of rows before ('' to let them in), ARGV[7..]: rows of
--- 8 values. Returns one status per row, behind 'ok' or 'aborted'. Creations gather their index
--- writes and apply them once, at the end (see lib.lua).
+-- 8 values, then the trail's (audit.lua). Returns one status per row, behind 'ok' or
+-- 'aborted'. Creations gather their index writes and apply them once, at the end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
 local COURSE_PREFIX, now, mode, atomic = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local STUDENT_PREFIX, ROWS = ARGV[6], 6
-local count = (#ARGV - ROWS) / 8
+local count = (#ARGV - ROWS - AUDIT_ARGS) / 8
 
 -- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
 local LETTERS = {
@@ -123,6 +124,16 @@ if mode ~= 'update' then
   apply_pending_indexes()
 end
 if changed then
-  record_outcome(encode(statuses))
+  -- One entry for the batch: the ids written, the counts, in each written student's history.
+  local written, histories = {}, {}
+  for r = 1, count do
+    if statuses[r] == 'created' or statuses[r] == 'updated' then
+      written[#written + 1] = ARGV[ROWS + (r - 1) * 8 + 1]
+      histories[#histories + 1] = KEYS[declared + 1 + r]
+    end
+  end
+  local encoded = encode(statuses)
+  audit(KEYS[declared + 1], 'si', table.concat(written, ' '), histories, string.sub(encoded, 4))
+  record_outcome(encoded)
 end
 return {'ok', statuses}

@@ -1,5 +1,6 @@
--- Revokes a token by its id. KEYS: the token id -> digest hash.
--- ARGV: id, token hash prefix, per-user token set prefix, owner required ('' for anyone's).
+-- Revokes a token by its id. KEYS: the token id -> digest hash, the trail.
+-- ARGV: id, token hash prefix, per-user token set prefix, owner required ('' for anyone's),
+-- then the trail's (audit.lua).
 local TOKEN_IDS = KEYS[1]
 local digest = redis.call('HGET', TOKEN_IDS, ARGV[1])
 if not digest then
@@ -14,4 +15,5 @@ redis.call('HDEL', TOKEN_IDS, ARGV[1])
 if owner then
   redis.call('SREM', ARGV[3] .. owner, ARGV[1])
 end
+audit(KEYS[2], 'tr', ARGV[1])
 return 'ok'

@@ -1,12 +1,14 @@
 -- Changes a user and, when asked, ends every session and token of theirs in the same step.
--- KEYS: the user's hash, their token ids, their session ids, the token id -> digest hash.
+-- KEYS: the user's hash, their token ids, their session ids, the token id -> digest hash, the
+-- trail.
 -- ARGV: token hash prefix, session key prefix, end_access ("1" or "0"), then field/value pairs
--- to set; a value of '' deletes the field (d: enabled again).
+-- to set; a value of '' deletes the field (d: enabled again); then the trail's (audit.lua): the
+-- target, the user's lower-cased email, is its first value.
 local USER, TOKENS, SESSIONS, TOKEN_IDS = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
 if redis.call('EXISTS', USER) == 0 then
   return 'not_found'
 end
-for i = 4, #ARGV, 2 do
+for i = 4, #ARGV - AUDIT_ARGS - 1, 2 do
   if ARGV[i + 1] == '' then
     redis.call('HDEL', USER, ARGV[i])
   else
@@ -26,4 +28,5 @@ if ARGV[3] == '1' then
   end
   redis.call('DEL', TOKENS, SESSIONS)
 end
+audit(KEYS[5], 'uu', ARGV[#ARGV - AUDIT_ARGS])
 return 'ok'
