@@ -18,7 +18,12 @@ class LiveServer:
     """`student-registry serve` running in a process of its own."""
 
     def __init__(
-        self, *, redis_url: str, log_path: Path, env: Mapping[str, str] | None = None
+        self,
+        *,
+        redis_url: str,
+        log_path: Path,
+        env: Mapping[str, str] | None = None,
+        workers: int = 1,
     ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -26,6 +31,7 @@ class LiveServer:
         self.process: subprocess.Popen[bytes] | None = None
         self.redis_url = redis_url
         self.env = dict(env or {})
+        self.workers = workers
 
     def start(self) -> None:
         """Start serving and wait until /healthz answers."""
@@ -39,7 +45,7 @@ class LiveServer:
             **self.env,
         }
         command = [sys.executable, "-m", "student_registry", "serve"]
-        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"]
+        command += ["--host", "127.0.0.1", "--port", str(self.port), "--workers", str(self.workers)]
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(command, env=env, stdout=log, stderr=log)
         deadline = time.monotonic() + 20
@@ -66,6 +72,19 @@ class LiveServer:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+    def worker_pids(self) -> list[int]:
+        """The ids of the server's worker processes (its children)."""
+        assert self.process is not None
+        found = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == self.process.pid:
+                found.append(int(stat.parent.name))
+        return found
 
     def log_tail(self, lines: int = 40) -> str:
         """The end of the server's log."""

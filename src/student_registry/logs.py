@@ -78,21 +78,21 @@ def access_log(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         request_id = begin_request()
-        if not ACCESS.isEnabledFor(logging.INFO):
-            await app(scope, receive, send)
-            return
-        method, path = request_method(scope), scope["path"]
-        start = time.perf_counter()
+        header = (b"x-request-id", request_id.encode())
         status = 500
 
         async def send_wrapper(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                header = (b"x-request-id", request_id.encode())
                 message["headers"] = [*message.get("headers", ()), header]
             await send(message)
 
+        if not ACCESS.isEnabledFor(logging.INFO):
+            await app(scope, receive, send_wrapper)
+            return
+        method, path = request_method(scope), scope["path"]
+        start = time.perf_counter()
         try:
             await app(scope, receive, send_wrapper)
         finally:
