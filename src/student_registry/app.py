@@ -29,6 +29,7 @@ from litestar.types import ControllerRouterHandler
 
 from student_registry import __version__
 from student_registry.api import problems
+from student_registry.api.audit import AuditController, student_record
 from student_registry.api.bulk import IMPORT_LIMIT, BulkController
 from student_registry.api.docs import ClosedModels, SwaggerPage, openapi_json
 from student_registry.api.health import healthz, readyz
@@ -51,6 +52,7 @@ from student_registry.store.accounts_store import AccountsStore
 from student_registry.store.session_store import SessionStore
 from student_registry.web import errors as web_errors
 from student_registry.web.account_pages import AccountPageController
+from student_registry.web.audit_pages import AuditPageController
 from student_registry.web.bulk_pages import FORM_OVERHEAD, BulkPageController
 from student_registry.web.i18n import (
     date_example,
@@ -196,6 +198,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 UserController,
                 TokenController,
                 me,
+                AuditController,
+                student_record,
             ],
             guards=[api_guard],
         ),
@@ -211,6 +215,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     opt=import_limit,
                 ),
                 AccountPageController,
+                AuditPageController,
             ],
             middleware=page_middleware,
             guards=[page_guard],

@@ -8,6 +8,7 @@ import os
 import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, TypeVar
 
@@ -473,6 +474,67 @@ def stats(redis_url: RedisUrl = None) -> None:
             await store.close()
 
     print_stats(run(work), out=_stdout())
+
+
+@app.command()
+def audit(
+    student: Annotated[str | None, typer.Option(help="Only about this student id.")] = None,
+    actor: Annotated[
+        str | None, typer.Option(help="Only by this actor: an email, token:<id>, cli:<user>.")
+    ] = None,
+    since: Annotated[
+        datetime | None, typer.Option(formats=["%Y-%m-%d"], help="From this day on (UTC).")
+    ] = None,
+    output_format: Annotated[
+        Literal["table", "ndjson"], typer.Option("--format", help="table or ndjson.")
+    ] = "table",
+    limit: Annotated[int, typer.Option(min=1, help="At most this many entries.")] = 50,
+    redis_url: RedisUrl = None,
+) -> None:
+    """The audit trail, newest first: who changed, exported or read what, and when.
+
+    Examples:
+      [bold]student-registry audit --student 2024-0042[/]
+      [bold]student-registry audit --actor ada@example.org --since 2026-01-01 --format ndjson[/]
+    """
+    import msgspec
+
+    from student_registry.domain.audit import MAX_PAGE, AuditEntry
+    from student_registry.domain.service import Registry
+
+    store = _open_store(redis_url)
+
+    async def work() -> list[AuditEntry]:
+        found: list[AuditEntry] = []
+        cursor: str | None = None
+        try:
+            while len(found) < limit:
+                page = await Registry(store).audit.page(
+                    student=student,
+                    actor=actor,
+                    since=since.date() if since else None,
+                    cursor=cursor,
+                    limit=min(MAX_PAGE, limit - len(found)),
+                )
+                found += page.items
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+        finally:
+            await store.close()
+        return found
+
+    for entry in run(work):
+        if output_format == "ndjson":
+            typer.echo(msgspec.json.encode(entry).decode())
+        else:
+            what = ",".join(entry.fields) or entry.detail or ""
+            if entry.counts:
+                what = " ".join(f"{name}={n}" for name, n in sorted(entry.counts.items()))
+            when = entry.time.strftime("%Y-%m-%d %H:%M:%S")
+            typer.echo(
+                "\t".join((when, entry.actor, entry.action, entry.target, what, entry.request_id))
+            )
 
 
 def main() -> None:

@@ -27,7 +27,8 @@ API_ROUTES: list[tuple[str, str, str, Any, str]] = [
     ("GET", f"{API}/s1", "", None, "viewer"),
     ("POST", API, "json", student_body(id="m1"), "staff"),
     ("PATCH", f"{API}/s1", "json", {"course": "4e"}, "staff"),
-    ("DELETE", f"{API}/s1", "", None, "staff"),
+    ("GET", f"{API}/s1/record", "", None, "staff"),
+    ("DELETE", f"{API}/s1", "", None, "admin"),
     ("POST", f"{API}/import", "csv", CSV, "staff"),
     ("GET", "/api/v1/students.csv", "", None, "staff"),
     ("GET", "/api/v1/students.ndjson", "", None, "staff"),
@@ -36,6 +37,7 @@ API_ROUTES: list[tuple[str, str, str, Any, str]] = [
     ("POST", "/api/v1/tokens", "json", {"name": "matrix"}, "viewer"),
     ("DELETE", "/api/v1/tokens/0000", "", None, "viewer"),
     ("GET", "/api/v1/users", "", None, "admin"),
+    ("GET", "/api/v1/audit", "", None, "admin"),
     (
         "POST",
         "/api/v1/users",
@@ -50,8 +52,9 @@ PAGE_ROUTES: list[tuple[str, str, str, Any, str]] = [
     ("POST", "/", "form", {"first_name": "A", "last_name": "B"}, "staff"),
     ("GET", "/students/s1", "", None, "viewer"),
     ("POST", "/students/s1", "form", {"first_name": "A"}, "staff"),
-    ("GET", "/students/s1/delete", "", None, "staff"),
-    ("POST", "/students/s1/delete", "form", {}, "staff"),
+    ("GET", "/students/s1/record", "", None, "staff"),
+    ("GET", "/students/s1/delete", "", None, "admin"),
+    ("POST", "/students/s1/delete", "form", {}, "admin"),
     ("GET", "/import", "", None, "staff"),
     ("GET", "/students.csv", "", None, "staff"),
     ("GET", "/students.ndjson", "", None, "staff"),
@@ -60,6 +63,7 @@ PAGE_ROUTES: list[tuple[str, str, str, Any, str]] = [
     ("POST", "/tokens", "form", {"name": "matrix", "days": "5"}, "viewer"),
     ("POST", "/tokens/0000/revoke", "form", {}, "viewer"),
     ("GET", "/users", "", None, "admin"),
+    ("GET", "/audit", "", None, "admin"),
     ("POST", "/users/target@example.org", "form", {"role": "viewer"}, "admin"),
 ]
 PUBLIC = ["/healthz", "/readyz", "/login", "/static/app.css", "/docs", "/openapi.json"]

@@ -16,6 +16,7 @@ from student_registry.domain.accounts import Actor
 from student_registry.domain.models import Student, StudentCreate, StudentPage, StudentPatch
 from student_registry.domain.preconditions import parse_if_match
 from student_registry.domain.service import IdempotencyKey, Registry
+from student_registry.security.guards import ROLE
 
 MAX_JSON_BODY = 64 * 1024
 # The handler option that keeps a route's responses out of the compression middleware.
@@ -185,7 +186,7 @@ class StudentController(Controller):
 
     @delete(
         "/{student_id:str}",
-        opt=ONE_STUDENT,
+        opt={**ONE_STUDENT, ROLE: "admin"},
         status_code=HTTP_204_NO_CONTENT,
         summary="Remove a student",
         responses=problem_responses(401, 403, 400, 404, 412, 503),
@@ -198,5 +199,7 @@ class StudentController(Controller):
             str | None, HeaderParameter(name="If-Match", description=IF_MATCH)
         ] = None,
     ) -> None:
-        """Remove a student. 412 when If-Match names an older revision."""
+        """Remove a student and their index entries (administrators): a family's erasure
+        request. The trail keeps the id and the action. 412 when If-Match names an older
+        revision."""
         await registry.delete_student(student_id, if_match=parse_if_match(if_match))

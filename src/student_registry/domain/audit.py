@@ -13,10 +13,11 @@ import re
 import secrets
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from msgspec import Meta, Struct
+from msgspec import Struct
 
+from student_registry.domain.models import Student
 from student_registry.errors import InvalidCursor
 from student_registry.store import keys
 from student_registry.store.audit_store import AuditTrail, Entry
@@ -98,14 +99,11 @@ class AuditPage(Struct, kw_only=True):
     next_cursor: str | None = None
 
 
-class AuditRecord(Struct, kw_only=True):
+class StudentRecord(Struct, kw_only=True):
     """Everything the registry holds about a student: their data and their trail entries."""
 
-    student: object
+    student: Student
     history: list[AuditEntry]
-
-
-Limit = Annotated[int, Meta(ge=1, le=MAX_PAGE)]
 
 
 def _names(letters: str, names: dict[str, str]) -> list[str]:

@@ -12,7 +12,7 @@ from typing import NamedTuple
 import msgspec
 
 from student_registry.domain import rules
-from student_registry.domain.audit import AuditLog, current_trace
+from student_registry.domain.audit import AuditLog, StudentRecord, current_trace
 from student_registry.domain.cursors import CursorCodec
 from student_registry.domain.listing import Lister
 from student_registry.domain.models import (
@@ -200,6 +200,14 @@ class Registry:
         if fields is None:
             raise StudentNotFound(student_id)
         return student_from_hash(fields)
+
+    async def student_record(self, student_id: str) -> StudentRecord:
+        """Everything held about a student, for their family; the reading is trailed.
+
+        Raises StudentNotFound."""
+        stored = await self.get_student(student_id)
+        await self.audit.record_access(student_id)
+        return StudentRecord(student=stored.student, history=await self.audit.history(student_id))
 
     async def list_students(
         self, *, limit: int, cursor: str | None = None, course: str | None = None, q: str = ""

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 import re
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from litestar import Controller, get, post
+from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter, URLEncodedBody
 from litestar.response import Redirect, Template
@@ -34,7 +34,7 @@ from student_registry.errors import (
     StudentExists,
     StudentNotFound,
 )
-from student_registry.security.guards import ROLE, SAME_ORIGIN
+from student_registry.security.guards import ROLE, SAME_ORIGIN, shown_to
 from student_registry.web import forms
 from student_registry.web.i18n import FIELD_LABELS
 from student_registry.web.i18n import gettext as _
@@ -241,12 +241,14 @@ class PageController(Controller):
     @get("/students/{student_id:str}", name="student")
     async def student(
         self,
+        request: Request[Any, Any, Any],
         registry: NamedDependency[Registry],
         student_id: FromPath[str],
         saved: FromQuery[bool] = False,
     ) -> Template:
-        """One student's page with the edit form."""
+        """One student's page with the edit form, and their history for staff."""
         stored = await registry.get_student(student_id)
+        staff = shown_to(request, "staff")
         return Template(
             template_name="student.html",
             context={
@@ -256,6 +258,7 @@ class PageController(Controller):
                 "errors": {},
                 "labels": FIELD_LABELS,
                 "notice": _("Saved.") if saved else "",
+                "history": await registry.audit.history(student_id) if staff else [],
             },
         )
 
@@ -307,7 +310,7 @@ class PageController(Controller):
             )
         return Redirect(path=f"/students/{student_id}?saved=true", status_code=HTTP_303_SEE_OTHER)
 
-    @get("/students/{student_id:str}/delete", name="confirm-delete", opt={ROLE: "staff"})
+    @get("/students/{student_id:str}/delete", name="confirm-delete", opt={ROLE: "admin"})
     async def confirm_delete(
         self, registry: NamedDependency[Registry], student_id: FromPath[str]
     ) -> Template:
@@ -318,7 +321,7 @@ class PageController(Controller):
             context={"student": stored.student, "revision": stored.revision},
         )
 
-    @post("/students/{student_id:str}/delete", name="delete")
+    @post("/students/{student_id:str}/delete", name="delete", opt={ROLE: "admin"})
     async def delete(
         self, registry: NamedDependency[Registry], student_id: FromPath[str], data: FormData
     ) -> Redirect:
