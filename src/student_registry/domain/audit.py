@@ -119,10 +119,10 @@ def to_entry(entry: Entry) -> AuditEntry:
     counts: dict[str, int] | None = None
     detail: str | None = None
     if action == "student.import":
-        counts = {
-            _IMPORT_COUNTS.get(letter, letter): int(n)
-            for letter, n in re.findall(r"([a-z])(\d+)", raw)
-        }
+        counts = {}
+        for letter, n in re.findall(r"([a-z])(\d+)", raw):  # runs: c3x1c2
+            name = _IMPORT_COUNTS.get(letter, letter)
+            counts[name] = counts.get(name, 0) + int(n)
     elif action == "student.export":
         detail = raw or None
     elif action.startswith("student."):
@@ -182,7 +182,12 @@ class AuditLog:
         if action:
             match["action"] = CODES[action]
         if student:
-            found = await self.trail.history(student, before=cursor or "", since_ms=since_ms)
+            found = await self.trail.history(
+                student,
+                before=cursor or "",
+                since_ms=since_ms,
+                limit=None if match else limit + 1,
+            )
             found = [e for e in found if all(e.fields.get(k) == v for k, v in match.items())]
             entries, resume = found[:limit], found[limit - 1].id if len(found) > limit else ""
         else:
@@ -192,9 +197,9 @@ class AuditLog:
             entries, resume = scan.entries, scan.resume
         return AuditPage(items=[to_entry(e) for e in entries], next_cursor=resume or None)
 
-    async def history(self, student_id: str) -> list[AuditEntry]:
-        """Every entry about a student the trail still holds, newest first."""
-        return [to_entry(e) for e in await self.trail.history(student_id)]
+    async def history(self, student_id: str, *, limit: int | None = None) -> list[AuditEntry]:
+        """The entries about a student the trail still holds, newest first (at most `limit`)."""
+        return [to_entry(e) for e in await self.trail.history(student_id, limit=limit)]
 
     async def record_access(self, student_id: str) -> None:
         """Trail that the current actor read everything held about a student."""

@@ -94,19 +94,23 @@ class AuditTrail:
                     ),
                 )
             read += len(chunk)
+            exhausted = len(chunk) < min(SCAN_CHUNK, budget - read + len(chunk))
             for entry_id, stored in chunk:
                 entry = _entry(entry_id, stored)
                 if all(entry.fields.get(k) == v for k, v in match.items()):
                     found.append(entry)
                     if len(found) == wanted:
                         return Scan(found, entry_id)
-            if len(chunk) < SCAN_CHUNK or not chunk:
+            if exhausted or not chunk:
                 return Scan(found, "")
             start = f"({chunk[-1][0]}"
         return Scan(found, start[1:])
 
-    async def history(self, student_id: str, *, before: str = "", since_ms: int = 0) -> list[Entry]:
-        """The entries about a student still in the trail, newest first (before an id)."""
+    async def history(
+        self, student_id: str, *, before: str = "", since_ms: int = 0, limit: int | None = None
+    ) -> list[Entry]:
+        """The entries about a student still in the trail, newest first (before an id), at
+        most `limit`."""
         with _translate_errors():
             ids = cast(
                 list[str],
@@ -115,10 +119,10 @@ class AuditTrail:
                 ),
             )
         if before:
-            limit = _id_key(before)
-            ids = [i for i in ids if _id_key(i) < limit]
+            bound = _id_key(before)
+            ids = [i for i in ids if _id_key(i) < bound]
         ids.sort(key=_id_key, reverse=True)
-        return await self.read(ids)
+        return await self.read(ids[:limit])
 
     async def read(self, ids: Sequence[str]) -> list[Entry]:
         """These entries, in this order, leaving out any trimmed since."""

@@ -40,6 +40,8 @@ from student_registry.web.i18n import FIELD_LABELS
 from student_registry.web.i18n import gettext as _
 
 PAGE_SIZE = 50
+# A student's page shows their newest trail entries; /audit?student= pages through all.
+HISTORY_SHOWN = 50
 # The course filter suggests this many courses, the most populated; any other can be typed.
 COURSE_SUGGESTIONS = 200
 
@@ -258,7 +260,9 @@ class PageController(Controller):
                 "errors": {},
                 "labels": FIELD_LABELS,
                 "notice": _("Saved.") if saved else "",
-                "history": await registry.audit.history(student_id) if staff else [],
+                "history": await registry.audit.history(student_id, limit=HISTORY_SHOWN)
+                if staff
+                else [],
             },
         )
 
