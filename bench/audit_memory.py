@@ -93,7 +93,8 @@ def measure(client: redis.Redis, url: str, mix: str, entries: int) -> list[str]:
     count = client.xlen(keys.audit_stream())
     histories = list(client.scan_iter(match=keys.student_history("*"), count=1000))
     used = int(client.info("memory")["used_memory"])
-    client.delete(*histories) if histories else None
+    if histories:
+        client.delete(*histories)
     without_histories = int(client.info("memory")["used_memory"])
     client.delete(keys.audit_stream())
     without_trail = int(client.info("memory")["used_memory"])
