@@ -6,7 +6,9 @@ import getpass
 import re
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+import pytest
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner, Result
@@ -14,6 +16,7 @@ from typer.testing import CliRunner, Result
 from student_registry.domain.accounts import token_digest
 from student_registry.domain.service import Registry
 from student_registry.store import keys
+from student_registry.store.accounts_store import AccountsStore
 from student_registry.store.redis_store import RedisStore, StudentRow
 from tests.accounts import ADMIN_EMAIL, PASSWORD, Credentials
 from tests.audit import actions, trail
@@ -243,3 +246,29 @@ async def test_each_students_history_holds_their_entries_only(
         ("student.create", "h1"),
     ]
     assert history[0].fields == ["course"]
+
+
+async def test_a_retried_user_change_leaves_one_entry(
+    store: RedisStore, redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    accounts = AccountsStore(store.client)
+    await accounts.create_user(
+        email="u@example.org",
+        email_norm="u@example.org",
+        role="viewer",
+        password_hash="x",
+        created=1,
+    )
+    script = accounts._user_update
+    answers: list[Any] = []
+
+    async def sent_twice(**call: Any) -> Any:
+        answers.append(await script(**call))
+        answers.append(await script(**call))  # as redis-py sends it again after a lost reply
+        return answers[0]
+
+    monkeypatch.setattr(accounts, "_user_update", sent_twice)
+    await accounts.update_user("u@example.org", {"role": "staff"}, end_access=False)
+
+    assert answers == ["ok", "ok"]
+    assert actions(redis_url) == ["user.create", "user.update"]

@@ -6,6 +6,7 @@ their sessions and tokens happen together or not at all.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Sequence
 from typing import Any, NamedTuple, cast
 
@@ -14,8 +15,10 @@ from redis.commands.core import AsyncScript
 
 from student_registry.errors import TokenNotFound, UserExists, UserNotFound
 from student_registry.store import keys
+from student_registry.store.client import OPERATION_ID_BYTES, outcome_lifetime_ms
 from student_registry.store.redis_store import (
     DAY_MS,
+    DEFAULT_SOCKET_TIMEOUT,
     NO_TRACE,
     Trace,
     _load_script,
@@ -56,6 +59,13 @@ class AccountsStore:
     def __init__(self, client: Redis, *, audit_retention_days: int = 365) -> None:
         self.client = client
         self.retention_ms = audit_retention_days * DAY_MS
+        # A change to a user records its outcome, as a student's does (RedisStore).
+        options = client.connection_pool.connection_kwargs
+        socket_timeout = options.get("socket_timeout") or DEFAULT_SOCKET_TIMEOUT
+        self.outcome_lifetime_ms = outcome_lifetime_ms(
+            socket_timeout=socket_timeout,
+            connect_timeout=options.get("socket_connect_timeout") or socket_timeout,
+        )
 
         def audited(name: str) -> AsyncScript:
             return client.register_script(_load_script(name, "audit.lua"))
@@ -131,6 +141,7 @@ class AccountsStore:
             keys.token_key_prefix(),
             keys.session_key_prefix(),
             "1" if end_access else "0",
+            self.outcome_lifetime_ms,
         ]
         for name, value in changes.items():
             args += (fields[name], value)
@@ -143,6 +154,7 @@ class AccountsStore:
                     keys.user_sessions(email_norm),
                     keys.token_ids(),
                     keys.audit_stream(),
+                    keys.operation_record(secrets.token_urlsafe(OPERATION_ID_BYTES)),
                 ],
                 args=args,
             )
