@@ -56,13 +56,23 @@ async def _write(url: str, mix: str, entries: int) -> None:
             for n in range(entries):
                 row = to_row(_student(n), f"2026-{n:05d}")
                 await store.create(
-                    row, now=now, op=store.new_operation(), trace=_trace(), changed="flbce"
+                    row,
+                    now=now,
+                    op=store.new_operation(),
+                    allow_duplicate=True,
+                    trace=_trace(),
+                    changed="flbce",
                 )
         elif mix == "changes":
             for n in range(entries // 10):
                 row = to_row(_student(n), f"2026-{n:05d}")
                 await store.create(
-                    row, now=now, op=store.new_operation(), trace=_trace(), changed="flbce"
+                    row,
+                    now=now,
+                    op=store.new_operation(),
+                    allow_duplicate=True,
+                    trace=_trace(),
+                    changed="flbce",
                 )
                 for _ in range(9):
                     fields = await store.get(row.id)

@@ -17,7 +17,7 @@ import redis
 from student_registry.store import keys
 from tests.accounts import ADMIN_EMAIL, Credentials, sign_up
 from tests.audit import trail
-from tests.builders import API, student_body
+from tests.builders import API, DUPLICATES_ALLOWED, student_body
 from tests.live_server import LiveServer
 
 WRITERS = 6
@@ -45,7 +45,7 @@ def _write_load(url: str, token: str, writer: int, stop: threading.Event) -> Non
             n += 1
             student_id = f"w{writer}-{n}"
             try:
-                client.post(API, json=student_body(id=student_id))
+                client.post(API, json=student_body(id=student_id), params=DUPLICATES_ALLOWED)
                 if n % 3 == 0:
                     client.patch(f"{API}/w{writer}-{n - 1}", json={"course": "4e"})
                 if n % 5 == 0:

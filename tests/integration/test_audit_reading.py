@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from student_registry.domain.accounts import token_digest
 from tests.accounts import Credentials
 from tests.audit import trail
-from tests.builders import API, student_body
+from tests.builders import API, DUPLICATES_ALLOWED, student_body
 
 Client = AsyncTestClient[Litestar]
 AUDIT = "/api/v1/audit"
@@ -19,7 +19,9 @@ AUDIT = "/api/v1/audit"
 
 async def _register(client: Client, *ids: str) -> None:
     for student_id in ids:
-        response = await client.post(API, json=student_body(id=student_id))
+        response = await client.post(
+            API, json=student_body(id=student_id), params=DUPLICATES_ALLOWED
+        )
         assert response.status_code == 201
 
 
@@ -158,7 +160,7 @@ def test_the_cli_prints_a_students_entries_as_table_or_ndjson(redis_url: str) ->
 
     csv = "id,first_name,last_name,birth_date,course\nk1,Ada,Lovelace,2009-04-17,3eB\n"
     run("import", "--format", "csv", "-", stdin=csv)
-    run("import", "--format", "csv", "-", stdin=csv.replace("k1", "k2"))
+    run("import", "--format", "csv", "-", stdin=csv.replace("k1,Ada", "k2,Grace"))
 
     table = run("audit", "--student", "k1")
     lines = run("audit", "--student", "k1", "--format", "ndjson", "--since", "2000-01-01")
