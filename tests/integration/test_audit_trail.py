@@ -15,9 +15,10 @@ from typer.testing import CliRunner, Result
 
 from student_registry.domain.accounts import token_digest
 from student_registry.domain.service import Registry
+from student_registry.errors import OutcomeUnknown
 from student_registry.store import keys
 from student_registry.store.accounts_store import AccountsStore
-from student_registry.store.redis_store import RedisStore, StudentRow
+from student_registry.store.redis_store import Durability, RedisStore, StudentRow
 from tests.accounts import ADMIN_EMAIL, PASSWORD, Credentials
 from tests.audit import actions, trail
 from tests.builders import API, DUPLICATES_ALLOWED, student_body
@@ -232,6 +233,32 @@ async def test_a_retried_write_leaves_one_entry(store: RedisStore, redis_url: st
 
     assert first == again
     assert actions(redis_url, "s") == ["student.create", "student.import"]
+
+
+async def test_a_registration_replayed_under_its_idempotency_key_leaves_one_entry(
+    client: Client, redis_url: str
+) -> None:
+    headers = {"Idempotency-Key": "trail-once"}
+    first = await client.post(API, json=student_body(), headers=headers)
+    again = await client.post(API, json=student_body(), headers=headers)
+
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert [(e["action"], e["target"]) for e in trail(redis_url, "s")] == [
+        ("sc", first.json()["id"])
+    ]
+
+
+async def test_a_write_no_replica_confirmed_and_sent_again_leaves_one_entry(
+    store: RedisStore, redis_url: str
+) -> None:
+    waiting = RedisStore(store.client, Durability(min_replicas=1, replica_timeout=0.05))
+    op = waiting.new_operation()
+    row = StudentRow("w1", "Ada", "Lovelace", "20090417", "3eB", "", "", "lovelace\0ada\0w1")
+    for _ in range(2):
+        with pytest.raises(OutcomeUnknown):
+            await waiting.create(row, now=datetime.now(UTC), op=op)
+
+    assert actions(redis_url, "s") == ["student.create"]
 
 
 async def test_each_students_history_holds_their_entries_only(

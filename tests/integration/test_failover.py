@@ -13,6 +13,7 @@ from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
 from student_registry.store.client import connect
 from student_registry.store.redis_store import Durability, RedisStore
+from tests.audit import trail
 from tests.builders import student_body
 from tests.integration.support import assert_indexes_consistent
 from tests.sentinels import MASTER, SentinelGroup
@@ -56,6 +57,12 @@ async def test_a_write_sent_as_the_primary_dies_is_stored_once_on_the_promoted_r
     assert new_primary != old_primary
     assert stored.student.id == "during"
     assert set(await assert_indexes_consistent(ha_store)) == {"before", "during"}
+    # Each write's trail entry went with it, once, to the promoted replica.
+    promoted = f"redis://127.0.0.1:{new_primary}/0"
+    assert [(e["action"], e["target"]) for e in trail(promoted, "s")] == [
+        ("sc", "before"),
+        ("sc", "during"),
+    ]
 
 
 async def test_the_killed_primary_restarted_rejoins_as_a_replica_and_writes_go_on(

@@ -24,6 +24,7 @@ from student_registry.domain.validation import parse
 from student_registry.store import keys
 from student_registry.store.client import connect
 from student_registry.store.redis_store import RedisStore
+from tests.audit import trail
 from tests.builders import student_body
 from tests.integration.support import assert_indexes_consistent, read_students
 
@@ -118,6 +119,7 @@ async def test_registering_with_an_id_while_redis_is_busy_stores_it_once_and_ans
     assert stored.student.id == "s1"
     assert set(await assert_indexes_consistent(store)) == {"s1"}
     assert (await registry.get_student("s1")).revision == stored.revision
+    assert [e["target"] for e in trail(redis_url, "sc")].count("s1") == 1
 
 
 async def test_registering_without_an_id_while_redis_is_busy_stores_one_student(
@@ -188,6 +190,7 @@ async def test_an_import_batch_while_redis_is_busy_is_written_once_and_reports_e
     assert ok
     assert statuses == ["exists" if row.id in {"s3", "s4", "s9"} else "created" for row in rows]
     assert set(await assert_indexes_consistent(store)) == {row.id for row in rows}
+    assert len(trail(redis_url, "si")) == 1
 
 
 async def test_a_write_keeps_its_outcome_only_as_long_as_a_retry_may_come(
