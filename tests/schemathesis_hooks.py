@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import date
 
 import schemathesis
@@ -35,3 +36,15 @@ def filter_body(ctx: object, body: object) -> bool:
         if isinstance(value, str) and clean_text(field, value)[1] == NOTHING_VISIBLE:
             return False
     return True
+
+
+# An Idempotency-Key names one request: the same key with another body is refused with 422
+# (draft-ietf-httpapi-idempotency-key-header), a rule about state that no schema can say. Each
+# generated request gets a key of its own.
+@schemathesis.hook
+def map_headers(ctx: object, headers: dict[str, str] | None) -> dict[str, str] | None:
+    """Give every generated request that carries an Idempotency-Key a fresh one."""
+    for name in list(headers or ()):
+        if name.lower() == "idempotency-key":
+            headers[name] = uuid.uuid4().hex  # type: ignore[index]
+    return headers
