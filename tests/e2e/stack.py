@@ -136,10 +136,13 @@ def status_of(http: httpx.Client, path: str) -> int | None:
 
 def new_student() -> dict[str, str]:
     """A student nobody registered yet, with names that are not plain ASCII."""
+    token = uuid.uuid4().hex[:12]
+    # A last name of its own: the same names and birth date would be a possible duplicate.
+    suffix = "".join(chr(ord("a") + int(digit, 16)) for digit in token[:8])
     return {
-        "id": f"e2e-{uuid.uuid4().hex[:12]}",
+        "id": f"e2e-{token}",
         "first_name": "Éloïse",
-        "last_name": "N'Diaye-Lefèvre",
+        "last_name": f"N'Diaye-Lefèvre {suffix}",
         "birth_date": "2009-04-17",
         "course": "3eB",
     }
