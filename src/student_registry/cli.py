@@ -112,8 +112,6 @@ def serve(
     from granian import Granian
     from granian.constants import Interfaces
 
-    from student_registry.logs import logging_config
-
     settings = load_settings(host=host, port=port, workers=workers, dev_reload=reload)
     settings = settings.with_secret()
     # Workers are separate processes that read the environment; they must share one secret.
@@ -121,6 +119,10 @@ def serve(
     os.environ["DEV_RELOAD"] = "true" if settings.dev_reload else "false"
     if settings.metrics_port:
         _serve_metrics(settings)
+    # Only now: the logs module reaches the metrics through the service, and prometheus_client
+    # must find the metrics directory set when it is first imported (_serve_metrics).
+    from student_registry.logs import logging_config
+
     Granian(
         target="student_registry.app:create_served_app",
         factory=True,
