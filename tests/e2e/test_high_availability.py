@@ -25,8 +25,12 @@ from tests.e2e.stack import (
     PROJECT,
     ROOT,
     Stack,
+    unavailable_reason,
     wait_until,
 )
+
+reason = unavailable_reason()
+pytestmark = [pytest.mark.e2e, pytest.mark.skipif(reason is not None, reason=reason or "")]
 
 HA_URL = f"http://127.0.0.1:{os.environ.get('E2E_HA_PORT') or 5080}"
 WRITERS = 4
