@@ -98,11 +98,6 @@ class PackedSentinelConnection(SentinelManagedConnection):
         return _packed(args) or super().pack_command(*args)
 
 
-RETRIES = 2
-BACKOFF_CAP = 0.2
-CONNECT_TIMEOUT_CAP = 2.0
-
-
 class CountedRetry(Retry):
     """redis-py's retry, counting each command it sends again (the redis_retries metric)."""
 
