@@ -202,6 +202,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 student_record,
             ],
             guards=[api_guard],
+            # Only the API asks for a token; the health routes and the schema answer anyone.
+            security=[{"token": []}],
         ),
         Router(
             path="/",
@@ -257,7 +259,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     )
                 }
             ),
-            security=[{"token": []}],
             render_plugins=[
                 SwaggerPage(
                     path="/",

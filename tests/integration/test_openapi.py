@@ -106,3 +106,11 @@ def test_the_import_documents_each_body_type() -> None:
     assert content["text/csv"]["schema"]["type"] == "string"
     assert content["application/x-ndjson"]["schema"]["type"] == "string"
     assert content["application/json"]["schema"]["type"] == "array"
+
+
+def test_only_the_api_operations_ask_for_a_token() -> None:
+    for path, operations in DOCUMENT["paths"].items():
+        for method, operation in operations.items():
+            asks = operation.get("security") == [{"token": []}]
+            assert asks == path.startswith("/api/"), (method, path)
+    assert "security" not in DOCUMENT
