@@ -155,6 +155,15 @@ class UserExists(Conflict):
         self.email = email
 
 
+class OwnAdminRights(Conflict):
+    """An admin tried to take their own admin role away, or to disable themselves."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "You cannot take away your own admin role or disable yourself: another admin can."
+        )
+
+
 class InvalidAccount(RegistryError):
     """A user or token input that breaks the rules, with one error per field."""
 

@@ -227,3 +227,17 @@ async def test_the_api_takes_no_session_cookie_and_pages_take_no_token(
     anonymous_client.cookies.clear()
     bearer = {"Authorization": f"Bearer {admin.token}"}
     assert (await anonymous_client.get("/", headers=bearer)).status_code == 303
+
+
+async def test_on_the_users_page_an_administrator_cannot_disable_themselves(
+    anyone: tuple[Client, dict[str, Credentials]],
+) -> None:
+    client, people = anyone
+    admin = people["admin"]
+    token = await _csrf(client)
+    client.cookies.set(SESSION_COOKIE, admin.session_id)
+    form = {"disabled": "true", "_csrf_token": token}
+    refused = await client.post(f"/users/{admin.email}", data=form)
+    assert refused.status_code == 409
+    assert "another admin can" in refused.text
+    assert (await client.get("/users")).status_code == 200

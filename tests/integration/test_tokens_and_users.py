@@ -145,6 +145,24 @@ async def test_a_short_or_common_password_is_refused_with_the_reason(client: Cli
     )
 
 
+async def test_an_administrator_cannot_demote_or_disable_themselves_but_another_can(
+    anonymous_client: Client, admin: Credentials, redis_url: str
+) -> None:
+    as_admin = {"Authorization": f"Bearer {admin.token}"}
+    own = f"/api/v1/users/{admin.email}"
+    for change in ({"role": "staff"}, {"role": "viewer"}, {"disabled": True}):
+        refused = await anonymous_client.patch(own, json=change, headers=as_admin)
+        assert "another admin" in assert_problem(refused, 409)["detail"]
+    other = await sign_up(redis_url, "second.admin@example.org", "admin")
+    as_other = {"Authorization": f"Bearer {other.token}"}
+    users = (await anonymous_client.get("/api/v1/users", headers=as_other)).json()
+    assert {u["email"]: (u["role"], u["disabled"]) for u in users}[admin.email] == ("admin", False)
+    assert (await anonymous_client.get("/api/v1/me", headers=as_admin)).status_code == 200
+
+    demoted = await anonymous_client.patch(own, json={"role": "staff"}, headers=as_other)
+    assert demoted.json()["role"] == "staff"
+
+
 async def test_changing_an_unknown_user_is_404(client: Client) -> None:
     assert_problem(
         await client.patch("/api/v1/users/nobody@example.org", json={"role": "staff"}), 404

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Response, get, patch, post
+from typing import Any
+
+from litestar import Controller, Request, Response, get, patch, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 
 from student_registry.api.guards import require_json
 from student_registry.api.problems import problem_responses
+from student_registry.api.tokens import actor_of
 from student_registry.domain.accounts import Accounts, User, UserCreate, UserPatch
 from student_registry.security.guards import ROLE
 
@@ -48,10 +51,16 @@ class UserController(Controller):
         before_request=require_json,
         request_max_body_size=MAX_JSON_BODY,
         summary="Change a user's role or state",
-        responses=problem_responses(401, 403, 404, 415, 422, 503),
+        responses=problem_responses(401, 403, 404, 409, 415, 422, 503),
     )
     async def update_user(
-        self, email: FromPath[str], data: JSONBody[UserPatch], accounts: NamedDependency[Accounts]
+        self,
+        request: Request[Any, Any, Any],
+        email: FromPath[str],
+        data: JSONBody[UserPatch],
+        accounts: NamedDependency[Accounts],
     ) -> User:
-        """Set `role` or `disabled`; either ends all the user's sessions and tokens at once."""
-        return await accounts.update_user(email, data)
+        """Set `role` or `disabled`; either ends all the user's sessions and tokens at once.
+
+        409 when an admin would take away their own admin role or disable themselves."""
+        return await accounts.update_user(email, data, by=actor_of(request).email)

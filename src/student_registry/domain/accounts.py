@@ -20,6 +20,7 @@ from student_registry.errors import (
     FieldError,
     InvalidAccount,
     InvalidCredentials,
+    OwnAdminRights,
     TooManyAttempts,
     UserNotFound,
 )
@@ -242,14 +243,22 @@ class Accounts:
         """Whether any user exists (until one does, nothing is served)."""
         return await self.store.count_users() > 0
 
-    async def update_user(self, email: str, patch: UserPatch) -> User:
-        """Change a user's role or state; any change ends all their sessions and tokens."""
+    async def update_user(self, email: str, patch: UserPatch, *, by: str | None = None) -> User:
+        """Change a user's role or state; any change ends all their sessions and tokens.
+
+        `by` is the email of the user making the change (None for the command line, which is
+        the operator's way back in): an admin cannot demote or disable themselves, so a
+        registry never loses its last admin by a slip of the one who is signed in.
+        """
+        email_norm = normalize_email(email)
+        demotes = not isinstance(patch.role, UnsetType) and patch.role != "admin"
+        if by is not None and normalize_email(by) == email_norm and (demotes or patch.disabled):
+            raise OwnAdminRights
         changes: dict[str, str] = {}
         if not isinstance(patch.role, UnsetType):
             changes["role"] = patch.role
         if not isinstance(patch.disabled, UnsetType):
             changes["disabled"] = "1" if patch.disabled else ""
-        email_norm = normalize_email(email)
         if changes:
             await self.store.update_user(
                 email_norm, changes, end_access=True, trace=current_trace()

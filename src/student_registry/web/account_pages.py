@@ -23,7 +23,7 @@ from student_registry.domain.accounts import (
     UserCreate,
     UserPatch,
 )
-from student_registry.errors import InvalidAccount, UserExists
+from student_registry.errors import InvalidAccount, OwnAdminRights, UserExists
 from student_registry.security.guards import ROLE
 
 FormData = URLEncodedBody[dict[str, str]]
@@ -140,8 +140,12 @@ class AccountPageController(Controller):
 
     @post("/users/{email:str}", name="update-user", opt=ADMIN)
     async def update_user(
-        self, accounts: NamedDependency[Accounts], email: FromPath[str], data: FormData
-    ) -> Redirect:
+        self,
+        request: Request[Any, Any, Any],
+        accounts: NamedDependency[Accounts],
+        email: FromPath[str],
+        data: FormData,
+    ) -> Redirect | Template:
         """Change a user's role or state; their sessions and tokens end."""
         role = data.get("role")
         disabled = data.get("disabled")
@@ -150,5 +154,8 @@ class AccountPageController(Controller):
             patch.role = role
         if disabled in ("true", "false"):
             patch.disabled = disabled == "true"
-        await accounts.update_user(email, patch)
+        try:
+            await accounts.update_user(email, patch, by=_actor(request).email)
+        except OwnAdminRights as exc:
+            return await self._users_page(accounts, error=str(exc), status_code=HTTP_409_CONFLICT)
         return Redirect(path="/users", status_code=HTTP_303_SEE_OTHER)
