@@ -157,13 +157,12 @@ def _serve_metrics(settings: Settings) -> None:
     from student_registry.metrics_server import prepare_directory
 
     prepare_directory()  # before prometheus_client is imported, here or in a worker
+    from student_registry.connection import open_blocking_client
     from student_registry.metrics_server import start_metrics_server
-    from student_registry.store.client import connect_blocking
     from student_registry.store.redis_store import enrolled_count
 
-    client = connect_blocking(
-        settings.redis_url, timeout=settings.redis_timeout, password=settings.redis_password()
-    )
+    # Through the Sentinels when there are some, as the workers connect.
+    client = open_blocking_client(settings)
     try:
         start_metrics_server(
             host=settings.host, port=settings.metrics_port, enrolled=lambda: enrolled_count(client)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import redis
 from redis.asyncio import Redis
 
 from student_registry.settings import Settings
-from student_registry.store.client import connect
+from student_registry.store.client import connect, connect_blocking
 from student_registry.store.redis_store import Durability, RedisStore
 
 
@@ -14,6 +15,17 @@ def open_client(settings: Settings, *, timeout: float | None = None) -> Redis:
     return connect(
         settings.redis_url,
         timeout=timeout or settings.redis_timeout,
+        password=settings.redis_password(),
+        sentinels=settings.sentinel_addresses,
+        master=settings.redis_sentinel_master,
+    )
+
+
+def open_blocking_client(settings: Settings) -> redis.Redis:
+    """A synchronous client for these settings, as open_client connects (the metrics server)."""
+    return connect_blocking(
+        settings.redis_url,
+        timeout=settings.redis_timeout,
         password=settings.redis_password(),
         sentinels=settings.sentinel_addresses,
         master=settings.redis_sentinel_master,

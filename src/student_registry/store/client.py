@@ -13,6 +13,7 @@ from redis.asyncio.connection import parse_url
 from redis.asyncio.retry import Retry
 from redis.asyncio.sentinel import Sentinel, SentinelManagedConnection
 from redis.backoff import ExponentialBackoff
+from redis.sentinel import Sentinel as BlockingSentinel
 from redis.typing import EncodableT
 
 from student_registry.metrics import REDIS_RETRIES
@@ -119,6 +120,33 @@ class CountedRetry(Retry):
         return await super().call_with_retry(do, counted, is_retryable, True)
 
 
+def _options(*, timeout: float, password: str | None) -> dict[str, Any]:
+    """The connection options both clients share."""
+    return {
+        "decode_responses": True,
+        "password": password,
+        # No CLIENT SETINFO at each connection: a round trip, and a command the service's
+        # Redis user is not given.
+        "driver_info": None,
+        "socket_connect_timeout": min(timeout, CONNECT_TIMEOUT_CAP),
+        "socket_timeout": timeout,
+    }
+
+
+def _through_sentinels(url: str, options: dict[str, Any]) -> dict[str, Any]:
+    """The options with the URL's database and credentials, and how to reach the Sentinels:
+    logged in as the same user, with the same password, as to Redis."""
+    given = parse_url(url)
+    options.update((name, given[name]) for name in ("db", "username", "password") if name in given)
+    return {
+        "username": options.get("username"),
+        "password": options["password"],
+        "driver_info": None,
+        "socket_timeout": options["socket_connect_timeout"],
+        "socket_connect_timeout": options["socket_connect_timeout"],
+    }
+
+
 def connect(
     url: str,
     *,
@@ -134,31 +162,18 @@ def connect(
     It sends a command again when its reply does not come (RETRIES times): reads are safe to
     repeat, and every write script is made safe to (see Operation). With `sentinels`, it
     connects to the primary they name `master`, and asks them again on each new connection;
-    the URL then gives only the database and the credentials.
+    the URL then gives only the database and the credentials, which log in to the Sentinels
+    too.
     """
-    options: dict[str, Any] = {
-        "decode_responses": True,
-        "password": password,
-        # No CLIENT SETINFO at each connection: a round trip, and a command the service's
-        # Redis user is not given.
-        "driver_info": None,
-        "socket_connect_timeout": min(timeout, CONNECT_TIMEOUT_CAP),
-        "socket_timeout": timeout,
-        # A connection Redis dropped fails its next command, which the retry runs again on a new
-        # one: no health check (a PING, and a clock read on every command) is needed.
-        "retry": CountedRetry(ExponentialBackoff(cap=BACKOFF_CAP, base=0.02), retries=RETRIES),
-    }
+    options = _options(timeout=timeout, password=password)
+    # A connection Redis dropped fails its next command, which the retry runs again on a new
+    # one: no health check (a PING, and a clock read on every command) is needed.
+    options["retry"] = CountedRetry(ExponentialBackoff(cap=BACKOFF_CAP, base=0.02), retries=RETRIES)
     if not sentinels:
         # The URL picks its own connection class for unix:// and rediss://.
         return Redis.from_url(url, connection_class=PackedConnection, **options)
-    given = parse_url(url)
-    options.update((name, given[name]) for name in ("db", "username", "password") if name in given)
     sentinel = Sentinel(  # type: ignore[no-untyped-call]
-        list(sentinels),
-        sentinel_kwargs={
-            "socket_timeout": options["socket_connect_timeout"],
-            "socket_connect_timeout": options["socket_connect_timeout"],
-        },
+        list(sentinels), sentinel_kwargs=_through_sentinels(url, options)
     )
     client: Redis = sentinel.master_for(
         master, connection_class=PackedSentinelConnection, **options
@@ -166,16 +181,24 @@ def connect(
     return client
 
 
-def connect_blocking(url: str, *, timeout: float = 5.0, password: str | None = None) -> redis.Redis:
-    """A synchronous client, for a thread that is not on an event loop (the metrics server)."""
-    return redis.Redis.from_url(
-        url,
-        decode_responses=True,
-        password=password,
-        driver_info=None,
-        socket_connect_timeout=min(timeout, CONNECT_TIMEOUT_CAP),
-        socket_timeout=timeout,
+def connect_blocking(
+    url: str,
+    *,
+    timeout: float = 5.0,
+    password: str | None = None,
+    sentinels: Sequence[tuple[str, int]] = (),
+    master: str = "",
+) -> redis.Redis:
+    """A synchronous client, for a thread that is not on an event loop (the metrics server),
+    connecting as `connect` does."""
+    options = _options(timeout=timeout, password=password)
+    if not sentinels:
+        return redis.Redis.from_url(url, **options)
+    sentinel = BlockingSentinel(  # type: ignore[no-untyped-call]
+        list(sentinels), sentinel_kwargs=_through_sentinels(url, options)
     )
+    client: redis.Redis = sentinel.master_for(master, **options)  # type: ignore[no-untyped-call]
+    return client
 
 
 async def close(client: Redis) -> None:
