@@ -1,4 +1,9 @@
-"""A primary, a replica and three Sentinels on free loopback ports, owned by the test run."""
+"""A primary, a replica and three Sentinels on free loopback ports, owned by the test run.
+
+Given the users and passwords of deploy/redis/make-secrets, they ask for them as compose.ha.yaml's
+do: the nodes load its ACL file and replicas log in with replication.conf; the Sentinels load
+theirs and log in as the sentinel user to one another and to the nodes.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from pathlib import Path
 
 import redis
 
+from tests.redis_secrets import password
 from tests.redis_server import free_port
 
 MASTER = "registry"
@@ -35,7 +41,8 @@ class SentinelGroup:
     Two replicas, so that after a failover the new primary still has one to confirm writes.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, secrets: Path | None = None) -> None:
+        self.secrets = secrets
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
@@ -50,6 +57,19 @@ class SentinelGroup:
         """Where the Sentinels listen."""
         return tuple(("127.0.0.1", port) for port in self.sentinel_ports)
 
+    def _client(self, port: int, *, sentinel: bool = False) -> redis.Redis:
+        """A client of one process, as its administrator when passwords are asked."""
+        if self.secrets is None:
+            return redis.Redis(port=port, socket_connect_timeout=0.2, decode_responses=True)
+        user = "sentinel" if sentinel else "admin"
+        return redis.Redis(
+            port=port,
+            username=user,
+            password=password(self.secrets, user),
+            socket_connect_timeout=0.2,
+            decode_responses=True,
+        )
+
     def _spawn(self, port: int, *args: str) -> None:
         self.processes[port] = subprocess.Popen(
             [self.binary, *args],
@@ -63,10 +83,14 @@ class SentinelGroup:
         workdir.mkdir(exist_ok=True)
         args = ["--port", str(port), "--bind", "127.0.0.1", "--dir", str(workdir)]
         args += ["--appendonly", "no", "--save", ""]
+        if self.secrets is not None:
+            secrets = self.secrets / "redis"
+            args = [str(secrets / "replication.conf"), *args]
+            args += ["--aclfile", str(secrets / "users.acl")]
         if replica_of is not None:
             args += ["--replicaof", "127.0.0.1", str(replica_of)]
         self._spawn(port, *args)
-        client = redis.Redis(port=port, socket_connect_timeout=0.2)
+        client = self._client(port)
         _wait_until(client.ping, seconds=10, what=f"redis-server on {port}")
         client.close()
 
@@ -76,7 +100,7 @@ class SentinelGroup:
         self.start_data(primary)
         for replica in replicas:
             self.start_data(replica, replica_of=primary)
-        client = redis.Redis(port=primary, decode_responses=True)
+        client = self._client(primary)
         _wait_until(
             lambda: (
                 client.info("replication")["connected_slaves"] == len(replicas)
@@ -95,11 +119,11 @@ class SentinelGroup:
                 f"port {port}\nbind 127.0.0.1\ndir {self.dir}\n"
                 f"sentinel monitor {MASTER} 127.0.0.1 {primary} 2\n"
                 f"sentinel down-after-milliseconds {MASTER} {DOWN_AFTER_MS}\n"
-                f"sentinel failover-timeout {MASTER} 10000\n"
+                f"sentinel failover-timeout {MASTER} 10000\n{self._sentinel_auth()}"
             )
             self._spawn(port, str(conf), "--sentinel")
         for port in self.sentinel_ports:
-            sentinel = redis.Redis(port=port, decode_responses=True)
+            sentinel = self._client(port, sentinel=True)
             _wait_until(
                 lambda s=sentinel: (
                     int(s.sentinel_master(MASTER)["num-slaves"]) == len(replicas)
@@ -110,9 +134,20 @@ class SentinelGroup:
             )
             sentinel.close()
 
+    def _sentinel_auth(self) -> str:
+        """The lines of a Sentinel's configuration that make it ask for and give passwords."""
+        if self.secrets is None:
+            return ""
+        secret = password(self.secrets, "sentinel")
+        return (
+            f"aclfile {self.secrets / 'sentinel' / 'users.acl'}\n"
+            f"sentinel sentinel-user sentinel\nsentinel sentinel-pass {secret}\n"
+            f"sentinel auth-user {MASTER} sentinel\nsentinel auth-pass {MASTER} {secret}\n"
+        )
+
     def primary_port(self) -> int:
         """The port of the primary the Sentinels name now."""
-        sentinel = redis.Redis(port=self.sentinel_ports[0], decode_responses=True)
+        sentinel = self._client(self.sentinel_ports[0], sentinel=True)
         try:
             _host, port = sentinel.sentinel_get_master_addr_by_name(MASTER)
         finally:

@@ -24,10 +24,9 @@ from student_registry.store.redis_store import enrolled_count
 from tests.accounts import ADMIN_EMAIL, PASSWORD, SESSION_COOKIE, sign_up
 from tests.builders import API, student_body
 from tests.integration.test_sign_in import sign_in
+from tests.redis_secrets import MAKE_SECRETS, make_secrets, password
 from tests.redis_server import RedisServer
 
-ROOT = Path(__file__).resolve().parents[2]
-MAKE_SECRETS = ROOT / "deploy" / "redis" / "make-secrets"
 SERVICE_USER = "student-registry"
 CSV = "id,first_name,last_name,birth_date,course\nacl-1,Ana,Lopez,2009-01-02,4eA\n"
 
@@ -35,18 +34,7 @@ CSV = "id,first_name,last_name,birth_date,course\nacl-1,Ana,Lopez,2009-01-02,4eA
 @pytest.fixture(scope="module")
 def secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The users, passwords and ACL file, as the script makes them."""
-    directory = tmp_path_factory.mktemp("redis-secrets")
-    subprocess.run(
-        ["sh", str(MAKE_SECRETS), str(directory)], check=True, capture_output=True, env={
-            "PATH": "/usr/bin:/bin", "API_UID": "0"
-        }
-    )  # fmt: skip
-    return directory
-
-
-def password(secrets: Path, user: str) -> str:
-    """A user's password, as the script wrote it."""
-    return (secrets / user / "password").read_text()
+    return make_secrets(tmp_path_factory.mktemp("redis-secrets"))
 
 
 @pytest.fixture(scope="module")
