@@ -11,6 +11,8 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import redis
@@ -167,3 +169,14 @@ class SentinelGroup:
             process.wait(timeout=10)
         self.processes.clear()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@contextmanager
+def running_group(secrets: Path | None = None) -> Iterator[SentinelGroup]:
+    """A started group (asking for the passwords of `secrets`, if given), cleaned up after."""
+    group = SentinelGroup(secrets)
+    try:
+        group.start()
+        yield group
+    finally:
+        group.cleanup()

@@ -16,18 +16,14 @@ from student_registry.store.redis_store import Durability, RedisStore
 from tests.audit import trail
 from tests.builders import student_body
 from tests.integration.support import assert_indexes_consistent
-from tests.sentinels import MASTER, SentinelGroup
+from tests.sentinels import MASTER, SentinelGroup, running_group
 
 
 @pytest.fixture
 def group() -> Iterator[SentinelGroup]:
     """A primary, a replica and three Sentinels, started for one test."""
-    group = SentinelGroup()
-    try:
-        group.start()
+    with running_group() as group:
         yield group
-    finally:
-        group.cleanup()
 
 
 @pytest.fixture

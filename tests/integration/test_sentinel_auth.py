@@ -22,7 +22,7 @@ from student_registry.store.client import connect, connect_blocking
 from student_registry.store.redis_store import Durability, RedisStore, enrolled_count
 from tests.builders import student_body
 from tests.redis_secrets import make_secrets, password
-from tests.sentinels import MASTER, SentinelGroup
+from tests.sentinels import MASTER, SentinelGroup, running_group
 
 SERVICE_URL = "redis://student-registry@ignored/0"
 
@@ -36,12 +36,8 @@ def secrets(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def group(secrets: Path) -> Iterator[SentinelGroup]:
     """A primary, two replicas and three Sentinels asking for passwords, for one test."""
-    group = SentinelGroup(secrets)
-    try:
-        group.start()
+    with running_group(secrets) as group:
         yield group
-    finally:
-        group.cleanup()
 
 
 @pytest.fixture
