@@ -1,5 +1,8 @@
 #!/bin/sh
-# A Redis node of compose.ha.yaml: AOF on, known to the others by its service name.
+# A Redis node of compose.ha.yaml: AOF on, known to the others by its service name, only the
+# users of the ACL file logging in (the default user is off), replicas logging in to their
+# primary as the replication user (replication.conf, from the redis-secrets volume: the
+# password is in no command line).
 #
 # Restart policy. A primary that dies and comes back before Sentinel has failed over is still
 # the primary, but without the writes its AOF had not yet flushed (up to a second of them),
@@ -12,7 +15,9 @@ if [ -e /data/appendonlydir ] || [ -e /data/dump.rdb ]; then
   echo "restarting with data: waiting ${RESTART_DELAY}s for Sentinel to fail over first"
   sleep "$RESTART_DELAY"
 fi
-set -- --appendonly yes --appendfsync everysec --replica-announce-ip "$NODE_NAME"
+secrets=/run/secrets/redis
+set -- "$secrets/replication.conf" --aclfile "$secrets/users.acl" \
+  --appendonly yes --appendfsync everysec --replica-announce-ip "$NODE_NAME"
 if [ -n "${REPLICA_OF:-}" ]; then
   set -- "$@" --replicaof "$REPLICA_OF" 6379
 fi

@@ -2,8 +2,15 @@
 # A Sentinel of compose.ha.yaml. Sentinel rewrites its configuration as it learns the group
 # (replicas, other Sentinels, the current primary and epoch): each keeps its own copy in its
 # volume, written here at first start only, and read back as Sentinel left it afterwards.
+#
+# Clients log in (the users of /run/secrets/sentinel/users.acl; the default user is off), and
+# Sentinel logs in as the sentinel user both to the other Sentinels and to the Redis nodes. Its
+# password is written into the configuration at every start, from the redis-secrets volume,
+# so that new secrets replace old ones.
 set -eu
+umask 077
 conf=/data/sentinel.conf
+secrets=/run/secrets/sentinel
 if [ ! -s "$conf" ]; then
   cat >"$conf" <<CONF
 port 26379
@@ -18,4 +25,13 @@ sentinel failover-timeout ${MASTER_NAME} ${FAILOVER_TIMEOUT_MS}
 sentinel parallel-syncs ${MASTER_NAME} 1
 CONF
 fi
+password=$(cat "$secrets/password")
+sed -i -E '/^(aclfile |sentinel (sentinel-user|sentinel-pass|auth-user|auth-pass) )/d' "$conf"
+cat >>"$conf" <<CONF
+aclfile $secrets/users.acl
+sentinel sentinel-user sentinel
+sentinel sentinel-pass $password
+sentinel auth-user ${MASTER_NAME} sentinel
+sentinel auth-pass ${MASTER_NAME} $password
+CONF
 exec docker-entrypoint.sh redis-server "$conf" --sentinel

@@ -92,9 +92,10 @@ class Stack:
         )  # fmt: skip
 
     def inspect(self, service: str) -> dict[str, Any]:
-        """`docker inspect` of the service's container."""
-        container = self.compose("ps", "--all", "--quiet", service).strip()
-        assert container, f"{service} has no container"
+        """`docker inspect` of the service's container (the first, of a replicated one)."""
+        containers = self.compose("ps", "--all", "--quiet", service).split()
+        assert containers, f"{service} has no container"
+        container = containers[0]
         result = subprocess.run(
             ["docker", "inspect", container], capture_output=True, text=True, check=True
         )
@@ -184,18 +185,78 @@ def stored(http: httpx.Client, student: dict[str, str]) -> dict[str, Any] | None
     return record
 
 
+SERVICE_USER = "student-registry"
+# What the service's user must be refused, on every Redis of a stack.
+DANGEROUS_COMMANDS = [("flushall",), ("config", "get", "*"), ("keys", "*"), ("debug", "sleep", "0")]
+
+
 def redis_cli(
-    stack: Stack, *args: str, user: str | None = None, password: str | None = None
+    stack: Stack,
+    *args: str,
+    host: str = "redis",
+    port: int = 6379,
+    user: str | None = None,
+    password: str | None = None,
 ) -> str:
     """What redis-cli prints, run in a new container on the stack's network, as a client of
-    the stack's Redis would be; the password goes through the environment, not the command."""
-    image = stack.inspect("redis")["Config"]["Image"]
+    the stack's Redis (or Sentinel) service `host` would be; the password goes through the
+    environment, not the command."""
+    image = stack.inspect(host)["Config"]["Image"]
     login = ["--user", user] if user else []
     env = {**os.environ, "REDISCLI_AUTH": password} if password else None
     result = subprocess.run(
         ["docker", "run", "--rm", "--network", f"{stack.project}_default",
          *(["--env", "REDISCLI_AUTH"] if password else []),
-         "--entrypoint", "redis-cli", image, "-h", "redis", *login, *args],
+         "--entrypoint", "redis-cli", image, "-h", host, "-p", str(port), *login, *args],
         capture_output=True, text=True, timeout=60, check=False, env=env,
     )  # fmt: skip
     return result.stdout + result.stderr
+
+
+def probe(stack: Stack, service: str, *args: str, port: int = 6379) -> str:
+    """What redis-cli prints in a Redis or Sentinel container, logged in as its healthcheck's
+    user (probe: PING, ROLE, and Sentinel's quorum and primary); '' when it cannot run."""
+    login = 'REDISCLI_AUTH="$(cat /run/secrets/probe/password)" exec redis-cli --user probe "$@"'
+    result = stack.exec(service, "sh", "-c", login, "sh", "-p", str(port), *args)
+    return result.stdout if result.returncode == 0 else ""
+
+
+def service_password(stack: Stack) -> str:
+    """The service's Redis password, as the api reads it."""
+    read = stack.exec("api", "cat", "/run/secrets/redis/password")
+    assert read.returncode == 0, read.stderr
+    assert len(read.stdout.strip()) >= 32
+    return read.stdout.strip()
+
+
+def is_refused(answer: str, command: tuple[str, ...]) -> bool:
+    """Whether Redis refused the command to the user: NOPERM, or DEBUG refused before the ACL
+    is even asked, unless enable-debug-command is set."""
+    return "NOPERM" in answer or (command[0] == "debug" and "not allowed" in answer)
+
+
+def assert_password_hidden(stack: Stack, service: str, password: str) -> None:
+    """The password is in no environment, command or argument of the service's container,
+    nor on the command line of any process in it, as `ps` shows them."""
+    details = stack.inspect(service)
+    assert password not in " ".join(details["Config"]["Env"] or [])
+    assert password not in " ".join(details["Config"]["Cmd"] or [])
+    assert password not in " ".join(details["Config"]["Entrypoint"] or [])
+    assert password not in " ".join(details["Args"] or [])
+    command_lines = stack.exec(service, "sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '")
+    assert command_lines.returncode == 0, command_lines.stderr
+    assert "redis" in command_lines.stdout or "student-registry" in command_lines.stdout
+    assert password not in command_lines.stdout
+
+
+def scrape_metrics(stack: Stack) -> str:
+    """/metrics as Prometheus reads it on the stack's network, from inside an api container."""
+    scrape = stack.exec(
+        "api",
+        "python",
+        "-c",
+        "import urllib.request; "
+        "print(urllib.request.urlopen('http://127.0.0.1:9000/metrics', timeout=5).read().decode())",
+    )
+    assert scrape.returncode == 0, scrape.stderr
+    return scrape.stdout

@@ -4,6 +4,9 @@ Registrations go through the load balancer with unique ids and Idempotency-Keys,
 recorded, while the Redis primary the Sentinels name is killed, then an api replica, then the
 killed Redis node is started again and must rejoin as a replica. Prints the failover time, the
 acknowledged writes lost and the throughput of the HA stack against the one-node stack.
+
+Its Redis nodes and Sentinels ask for a password as compose.yaml's Redis does, and its metrics
+are served as there: the first tests check both, before any container is killed.
 """
 
 from __future__ import annotations
@@ -22,9 +25,18 @@ from tests.e2e.stack import (
     ADMIN_EMAIL,
     ADMIN_PASSWORD,
     BASE_URL,
+    DANGEROUS_COMMANDS,
     PROJECT,
     ROOT,
+    SERVICE_USER,
     Stack,
+    assert_password_hidden,
+    is_refused,
+    new_student,
+    probe,
+    redis_cli,
+    scrape_metrics,
+    service_password,
     unavailable_reason,
     wait_until,
 )
@@ -33,6 +45,9 @@ reason = unavailable_reason()
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(reason is not None, reason=reason or "")]
 
 HA_URL = f"http://127.0.0.1:{os.environ.get('E2E_HA_PORT') or 5080}"
+REDIS_NODES = ("redis-1", "redis-2", "redis-3")
+SENTINELS = ("sentinel-1", "sentinel-2", "sentinel-3")
+SENTINEL_PORT = 26379
 WRITERS = 4
 READERS = 2
 # Failed reads allowed while an api replica dies.
@@ -106,11 +121,11 @@ def containers(stack: Stack, service: str) -> list[str]:
 
 def service_of_primary(stack: Stack) -> str:
     """The Redis service the Sentinels name primary now."""
-    found = stack.exec(
-        "sentinel-1", "redis-cli", "-p", "26379", "sentinel", "get-master-addr-by-name", "registry"
+    found = probe(
+        stack, "sentinel-1", "sentinel", "get-master-addr-by-name", "registry", port=SENTINEL_PORT
     )
-    assert found.returncode == 0, found.stderr
-    return found.stdout.split()[0]
+    assert found, "sentinel-1 did not answer"
+    return found.split()[0]
 
 
 def docker(*args: str) -> str:
@@ -122,11 +137,8 @@ def docker(*args: str) -> str:
 
 def role_of(stack: Stack, service: str) -> str:
     """The replication role a Redis service reports, or '' while it does not answer."""
-    info = stack.exec(service, "redis-cli", "info", "replication")
-    for line in info.stdout.splitlines():
-        if line.startswith("role:"):
-            return line.split(":", 1)[1].strip()
-    return ""
+    answer = probe(stack, service, "role").split()
+    return answer[0] if answer and answer[0] in {"master", "slave"} else ""
 
 
 def all_ids(http: httpx.Client) -> list[str]:
@@ -142,6 +154,86 @@ def all_ids(http: httpx.Client) -> list[str]:
         cursor = body.get("next_cursor")
         if not cursor:
             return ids
+
+
+def test_redis_and_the_sentinels_refuse_a_client_without_password(ha_stack: Stack) -> None:
+    for node in REDIS_NODES:
+        assert "NOAUTH" in redis_cli(ha_stack, "ping", host=node)
+    for sentinel in SENTINELS:
+        answer = redis_cli(ha_stack, "sentinel", "masters", host=sentinel, port=SENTINEL_PORT)
+        assert "NOAUTH" in answer
+    # Nor does the default user log in, wherever it is tried.
+    assert "PONG" not in redis_cli(ha_stack, "ping", host="redis-1", user="default", password="")
+    default = redis_cli(ha_stack, "ping", host="sentinel-1", port=SENTINEL_PORT, user="default")
+    assert "PONG" not in default
+
+
+@pytest.mark.parametrize("command", DANGEROUS_COMMANDS)
+def test_the_service_user_is_refused_dangerous_commands_on_the_primary(
+    ha_stack: Stack, command: tuple[str, ...]
+) -> None:
+    primary = service_of_primary(ha_stack)
+    password = service_password(ha_stack)
+    answer = redis_cli(ha_stack, *command, host=primary, user=SERVICE_USER, password=password)
+    assert is_refused(answer, command), answer
+
+
+def test_the_service_user_logs_in_to_every_node_and_only_asks_the_sentinels(
+    ha_stack: Stack,
+) -> None:
+    password = service_password(ha_stack)
+    # Whichever node is promoted, the service logs in to it with the same password.
+    for node in REDIS_NODES:
+        answer = redis_cli(ha_stack, "ping", host=node, user=SERVICE_USER, password=password)
+        assert answer.strip() == "PONG", answer
+
+    def on_sentinel(*command: str) -> str:
+        return redis_cli(
+            ha_stack, *command, host="sentinel-1", port=SENTINEL_PORT,
+            user=SERVICE_USER, password=password,
+        )  # fmt: skip
+
+    assert on_sentinel("sentinel", "get-master-addr-by-name", "registry").split()[0] in REDIS_NODES
+    for command in (
+        ("sentinel", "failover", "registry"),
+        ("sentinel", "set", "registry", "quorum", "1"),
+        ("sentinel", "remove", "registry"),
+        ("acl", "list"),
+    ):
+        assert "NOPERM" in on_sentinel(*command), command
+
+
+def test_no_password_is_in_an_environment_or_a_command_line_of_the_ha_stack(
+    ha_stack: Stack,
+) -> None:
+    password = service_password(ha_stack)
+    for service in ("api", "redis-1", "sentinel-1"):
+        assert_password_hidden(ha_stack, service, password)
+
+
+def test_redis_and_the_sentinels_are_healthy_with_authenticated_checks(ha_stack: Stack) -> None:
+    for service in (*REDIS_NODES, *SENTINELS):
+        assert ha_stack.health(service) == "healthy", service
+        check = " ".join(ha_stack.inspect(service)["Config"]["Healthcheck"]["Test"])
+        assert "--user probe" in check, service
+    assert role_of(ha_stack, service_of_primary(ha_stack)) == "master"
+
+
+def test_metrics_count_the_students_enrolled_through_the_sentinels(
+    ha_stack: Stack, ha_token: str
+) -> None:
+    with client(HA_URL, ha_token) as http:
+        assert http.post("/api/v1/students", json=new_student()).status_code == 201
+    scraped = scrape_metrics(ha_stack)
+    enrolled = [
+        line for line in scraped.splitlines()
+        if line.startswith("student_registry_students_enrolled ")
+    ]  # fmt: skip
+    assert enrolled, scraped
+    assert float(enrolled[0].split()[1]) >= 1
+    assert "student_registry_http_request_duration_seconds_count" in scraped
+    published = ha_stack.inspect("api")["NetworkSettings"]["Ports"]
+    assert published.get("9000/tcp") is None
 
 
 def test_killing_the_primary_then_an_api_replica_loses_no_acknowledged_registration(
