@@ -13,6 +13,7 @@ from student_registry.store.redis_store import (
     Trace,
     _load_script,
     _translate_errors,
+    history_keys,
     trail_args,
 )
 
@@ -40,6 +41,15 @@ def _entry(entry_id: str, stored: dict[str, str]) -> Entry:
     return Entry(entry_id, {keys.AUDIT_FIELDS[k]: v for k, v in stored.items()})
 
 
+def unpack_history(packed: str) -> list[str]:
+    """The entry ids a packed history holds (audit.lua: pack_id), oldest first."""
+    ids = []
+    for word in packed.split():
+        ms, _, seq = word.partition("-")
+        ids.append(f"{int(ms, 36)}-{seq or 0}")
+    return ids
+
+
 def _id_key(entry_id: str) -> tuple[int, int]:
     ms, _, seq = entry_id.partition("-")
     return int(ms), int(seq or 0)
@@ -65,8 +75,8 @@ class AuditTrail:
         """Append an entry (`action`: a code of AUDIT_ACTIONS), in these students' histories."""
         with _translate_errors():
             entry_id = await self._append(
-                keys=[keys.audit_stream(), *map(keys.student_history, students)],
-                args=[action, target, *trail_args(trace, self.retention_ms, detail)],
+                keys=[keys.audit_stream(), *(k for s in students for k in history_keys(s))],
+                args=[action, target, *students, *trail_args(trace, self.retention_ms, detail)],
             )
         return str(entry_id)
 
@@ -111,18 +121,17 @@ class AuditTrail:
     ) -> list[Entry]:
         """The entries about a student still in the trail, newest first (before an id), at
         most `limit`."""
+        # Packed in a bucket, or in an index of the student's own (grown, or written before).
         with _translate_errors():
-            ids = cast(
-                list[str],
-                await self.client.zrevrangebyscore(
-                    keys.student_history(student_id), "+inf", since_ms or "-inf"
-                ),
-            )
+            async with self.client.pipeline(transaction=False) as pipe:
+                pipe.hget(keys.student_histories(student_id), student_id)
+                pipe.zrevrangebyscore(keys.student_history(student_id), "+inf", since_ms or "-inf")
+                packed, indexed = cast(tuple[str | None, list[str]], await pipe.execute())
+        found = {*indexed, *(i for i in unpack_history(packed or "") if _id_key(i)[0] >= since_ms)}
         if before:
             bound = _id_key(before)
-            ids = [i for i in ids if _id_key(i) < bound]
-        ids.sort(key=_id_key, reverse=True)
-        return await self.read(ids[:limit])
+            found = {i for i in found if _id_key(i) < bound}
+        return await self.read(sorted(found, key=_id_key, reverse=True)[:limit])
 
     async def read(self, ids: Sequence[str]) -> list[Entry]:
         """These entries, in this order, leaving out any trimmed since."""

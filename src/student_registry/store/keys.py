@@ -19,6 +19,8 @@ them), but for those no caller can know before the script has read what names th
   the user hash a token's owner field names (token_auth.lua).
 """
 
+import zlib
+
 PREFIX = "sr"
 
 # Fields of a student hash. One letter each: a registry holds millions of these hashes, and
@@ -218,8 +220,24 @@ def audit_stream() -> str:
     return f"{PREFIX}:audit"
 
 
+# A student's history is a few ids, and a key of its own would cost more than them (some 150
+# bytes): most students' histories are packed into the fields of shared hashes, in this many
+# buckets. Each bucket stays a compact listpack up to 128 fields (hash-max-listpack-entries),
+# some 100,000 students written in the retention; past it, a bucket costs about 50 bytes more a
+# student. Changing it loses the packed histories: a new count needs new key names.
+AUDIT_HISTORY_BUCKETS = 1024
+
+
+def student_histories(student_id: str) -> str:
+    """Hash student id -> the ids of the trail entries about them, packed (audit.lua), for the
+    students of one bucket (a stable hash of the id); field '' is the time of its last sweep.
+    Trimmed to the retention, and expires when its newest entry would be trimmed."""
+    bucket = zlib.crc32(student_id.encode()) % AUDIT_HISTORY_BUCKETS
+    return f"{PREFIX}:audit:students:{bucket}"
+
+
 def student_history(student_id: str) -> str:
     """Sorted set of the ids of the trail entries about one student, scored by their time in
-    ms: a student's history without a scan of the trail. Trimmed with the trail, and expires
-    when its newest entry would be trimmed."""
+    ms: the history of a student whose packed one grew too long, or that was written before
+    the buckets. Trimmed with the trail, and expires when its newest entry would be trimmed."""
     return f"{PREFIX}:audit:student:{student_id}"

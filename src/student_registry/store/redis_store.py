@@ -215,9 +215,14 @@ def student_id_of(sort_key: str) -> str:
     return sort_key.rsplit("\0", 1)[1]
 
 
+def history_keys(student_id: str) -> list[str]:
+    """The two keys of a student's history a script declares (audit.lua: about)."""
+    return [keys.student_histories(student_id), keys.student_history(student_id)]
+
+
 def _trail_keys(student_id: str) -> list[str]:
     """What a write script about one student declares last: the trail, the student's history."""
-    return [keys.audit_stream(), keys.student_history(student_id)]
+    return [keys.audit_stream(), *history_keys(student_id)]
 
 
 def _index_keys(op: Operation) -> list[str]:
@@ -239,7 +244,7 @@ def _import_keys(rows: Sequence[StudentRow], op: Operation) -> list[str]:
         *(keys.student_key(row.id) for row in rows),
         *(keys.course_index(course) for course in courses),
         keys.audit_stream(),
-        *(keys.student_history(row.id) for row in rows),
+        *(key for row in rows for key in history_keys(row.id)),
     ]
 
 

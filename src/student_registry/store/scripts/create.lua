@@ -1,5 +1,5 @@
 -- Registers one student. KEYS[6]: its hash, KEYS[7]: its course's index, KEYS[8]: the trail,
--- KEYS[9]: the student's history.
+-- KEYS[9..10]: the student's history (audit.lua: about).
 -- ARGV[2]: now, ARGV[3..10]: the row, ARGV[11]: the prefix of student hashes to refuse a
 -- possible duplicate (same folded names and birth date), '' to register it anyway; then the
 -- trail's (audit.lua).
@@ -11,7 +11,7 @@ if outcome then
 end
 local result = create(read_row(2), KEYS[6], KEYS[7], ARGV[2], ARGV[11])
 if result[1] == 'created' then
-  audit(KEYS[8], 'sc', ARGV[3], {KEYS[9]})
+  audit(KEYS[8], 'sc', ARGV[3], {about(9, ARGV[3])})
   result[#result + 1] = ARGV[3]
   record_outcome(encode_words(result))
 end

@@ -1,6 +1,6 @@
 -- Writes a batch of rows. KEYS[6..5+n]: the student hashes of the n rows, in order, then the
 -- indexes of the rows' courses, each once, in the order the courses first appear, then the
--- trail, then the histories of the n rows' students, in order.
+-- trail, then the histories of the n rows' students, in order (two keys each: audit.lua about).
 -- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
 -- duplicates of registered students or of rows before ('' to let them in), ARGV[7..]: rows of
@@ -129,7 +129,7 @@ if changed then
   for r = 1, count do
     if statuses[r] == 'created' or statuses[r] == 'updated' then
       written[#written + 1] = ARGV[ROWS + (r - 1) * 8 + 1]
-      histories[#histories + 1] = KEYS[declared + 1 + r]
+      histories[#histories + 1] = about(declared + 2 * r, written[#written])
     end
   end
   local encoded = encode(statuses)
