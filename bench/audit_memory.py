@@ -11,7 +11,7 @@ four mixes of about 10,000 entries each:
 For each, `INFO memory` used_memory is read before and after deleting the trail's keys: the
 difference is what the trail holds. The bar: at most 150 bytes an entry.
 
-    uv run python bench/audit_memory.py [--entries 10000] [--redis-url URL]
+    uv run python bench/audit_memory.py [--entries 10000] [--mixes single,...] [--redis-url URL]
 
 With --redis-url, measures on that Redis (which it empties) instead of a new redis-server.
 """
@@ -146,10 +146,10 @@ def measure(client: redis.Redis, url: str, mix: str, entries: int) -> list[str]:
     ]
 
 
-def _measure_all(url: str, client: redis.Redis, entries: int) -> list[list[str]]:
+def _measure_all(url: str, client: redis.Redis, entries: int, mixes: list[str]) -> list[list[str]]:
     server = client.info("server")
     print(f"Redis {server['redis_version']}, {entries:,} entries a mix")
-    return [measure(client, url, mix, entries) for mix in MIXES]
+    return [measure(client, url, mix, entries) for mix in mixes]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -157,15 +157,21 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--entries", type=int, default=10_000, help="entries per mix (10,000)")
     parser.add_argument("--redis-url", help="a Redis to empty and measure on, not a new one")
+    parser.add_argument(
+        "--mixes", default=",".join(MIXES), help=f"which mixes, comma-separated ({','.join(MIXES)})"
+    )
     args = parser.parse_args(argv)
+    mixes = [m for m in args.mixes.split(",") if m]
+    if unknown := set(mixes) - set(MIXES):
+        parser.error(f"unknown mixes: {', '.join(sorted(unknown))}")
     if args.redis_url:
         client = redis.Redis.from_url(args.redis_url, decode_responses=True)
-        rows = _measure_all(args.redis_url, client, args.entries)
+        rows = _measure_all(args.redis_url, client, args.entries, mixes)
         client.close()
     else:
         with tempfile.TemporaryDirectory() as tmp, Processes(Path(tmp)) as procs:
             url, client = start_redis(procs, Path(tmp) / "data")
-            rows = _measure_all(url, client, args.entries)
+            rows = _measure_all(url, client, args.entries, mixes)
             client.close()
     headers = ["mix", "entries", "B/entry stream", "B/entry histories", "B/entry all", f"<= {BAR}"]
     print(table(headers, rows))

@@ -222,8 +222,8 @@ def audit_stream() -> str:
 
 # A student's history is a few ids, and a key of its own would cost more than them (some 150
 # bytes): most students' histories are packed into the fields of shared hashes, in this many
-# buckets. Each bucket stays a compact listpack up to 128 fields (hash-max-listpack-entries),
-# some 100,000 students written in the retention; past it, a bucket costs about 50 bytes more a
+# buckets. Each bucket stays a compact listpack up to 512 fields (hash-max-listpack-entries),
+# some 400,000 students written in the retention; past it, a bucket costs about 50 bytes more a
 # student. Changing it loses the packed histories: a new count needs new key names.
 AUDIT_HISTORY_BUCKETS = 1024
 
