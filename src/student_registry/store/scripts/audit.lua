@@ -13,7 +13,9 @@ local HISTORY_MAX = 1000
 -- the student's ids move to an index of their own (keys.py: student_history).
 local PACKED_MAX = 64
 -- Each bucket of packed histories is swept of the ids past the retention once a day at most;
--- its field '' (no student id is empty) holds the time of its last sweep.
+-- its field '' (no student id is empty) holds the time of its last sweep (or creation). A sweep
+-- also sets the bucket to expire a day after its newest entry would be trimmed: a write until
+-- the next sweep has a newer entry, so none needs to set it again.
 local SWEEP_EVERY_MS = 86400000
 local SWEPT = ''
 local DIGITS36 = '0123456789abcdefghijklmnopqrstuvwxyz'
@@ -49,7 +51,7 @@ local function unexpired(packed)
 end
 
 -- Removes from a bucket the ids past the retention, and the histories left empty.
-local function sweep(bucket, now)
+local function sweep(bucket, now, lifetime)
   local stored = redis.call('HGETALL', bucket)
   for i = 1, #stored, 2 do
     local student, packed = stored[i], stored[i + 1]
@@ -63,6 +65,7 @@ local function sweep(bucket, now)
     end
   end
   redis.call('HSET', bucket, SWEPT, base36(now))
+  redis.call('PEXPIRE', bucket, lifetime + SWEEP_EVERY_MS)
 end
 
 -- Adds an entry to a student's own history index, trimmed to the retention and HISTORY_MAX.
@@ -103,10 +106,13 @@ local function remember(about, id, ms, seq, lifetime)
         word_ms, lifetime)
     end
   end
-  if not swept or ms - tonumber(swept, 36) >= SWEEP_EVERY_MS then
-    sweep(bucket, ms)
+  if not swept then
+    -- A new bucket: nothing in it to sweep yet.
+    redis.call('HSET', bucket, SWEPT, base36(ms))
+    redis.call('PEXPIRE', bucket, lifetime + SWEEP_EVERY_MS)
+  elseif ms - tonumber(swept, 36) >= SWEEP_EVERY_MS then
+    sweep(bucket, ms, lifetime)
   end
-  redis.call('PEXPIRE', bucket, lifetime)
 end
 
 -- What the history arguments of `audit` take: the student whose keys are KEYS[first] (the
