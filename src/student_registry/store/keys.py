@@ -231,7 +231,8 @@ AUDIT_HISTORY_BUCKETS = 1024
 def student_histories(student_id: str) -> str:
     """Hash student id -> the ids of the trail entries about them, packed (audit.lua), for the
     students of one bucket (a stable hash of the id); field '' is the time of its last sweep.
-    Trimmed to the retention, and expires when its newest entry would be trimmed."""
+    Swept of the ids past the retention daily, and expires a day after its newest entry would
+    leave the trail."""
     bucket = zlib.crc32(student_id.encode()) % AUDIT_HISTORY_BUCKETS
     return f"{PREFIX}:audit:students:{bucket}"
 
