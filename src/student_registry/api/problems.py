@@ -53,6 +53,7 @@ from student_registry.errors import (
     TooManyAttempts,
     UserNotFound,
 )
+from student_registry.messages import N_
 
 PROBLEM_JSON = "application/problem+json"
 RETRY_AFTER_SECONDS = "5"
@@ -127,28 +128,28 @@ _DOMAIN: dict[type[RegistryError], tuple[int, str, str]] = {
         "Service temporarily unavailable",
         "unavailable",
     ),
-    OutcomeUnknown: (HTTP_503_SERVICE_UNAVAILABLE, "Outcome unknown", "outcome-unknown"),
+    OutcomeUnknown: (HTTP_503_SERVICE_UNAVAILABLE, N_("Outcome unknown"), "outcome-unknown"),
     IdempotencyKeyReused: (
         HTTP_422_UNPROCESSABLE_ENTITY,
-        "Idempotency-Key reused",
+        N_("Idempotency-Key reused"),
         "idempotency-key-reused",
     ),
-    InvalidStudent: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid student", "invalid-student"),
-    InvalidCursor: (HTTP_400_BAD_REQUEST, "Invalid cursor", "invalid-cursor"),
-    StaleCursor: (HTTP_400_BAD_REQUEST, "Page no longer available", "stale-cursor"),
-    InvalidSearch: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid request", "invalid-request"),
-    InvalidImport: (HTTP_400_BAD_REQUEST, "Unreadable import", "invalid-import"),
-    StudentNotFound: (HTTP_404_NOT_FOUND, "Student not found", "not-found"),
-    StaleRevision: (HTTP_412_PRECONDITION_FAILED, "Precondition failed", "stale-revision"),
-    PossibleDuplicate: (HTTP_409_CONFLICT, "Possible duplicate", "possible-duplicate"),
-    Conflict: (HTTP_409_CONFLICT, "Conflict", "conflict"),
-    InvalidAccount: (HTTP_422_UNPROCESSABLE_ENTITY, "Invalid input", "invalid-account"),
-    UserNotFound: (HTTP_404_NOT_FOUND, "User not found", "user-not-found"),
-    TokenNotFound: (HTTP_404_NOT_FOUND, "Token not found", "token-not-found"),
-    InvalidCredentials: (HTTP_401_UNAUTHORIZED, "Unauthorized", "invalid-credentials"),
-    TooManyAttempts: (HTTP_429_TOO_MANY_REQUESTS, "Too many requests", "too-many-attempts"),
-    NotAuthenticated: (HTTP_401_UNAUTHORIZED, "Unauthorized", "unauthenticated"),
-    Forbidden: (HTTP_403_FORBIDDEN, "Forbidden", "forbidden"),
+    InvalidStudent: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Invalid student"), "invalid-student"),
+    InvalidCursor: (HTTP_400_BAD_REQUEST, N_("Invalid cursor"), "invalid-cursor"),
+    StaleCursor: (HTTP_400_BAD_REQUEST, N_("Page no longer available"), "stale-cursor"),
+    InvalidSearch: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Invalid request"), "invalid-request"),
+    InvalidImport: (HTTP_400_BAD_REQUEST, N_("Unreadable import"), "invalid-import"),
+    StudentNotFound: (HTTP_404_NOT_FOUND, N_("Student not found"), "not-found"),
+    StaleRevision: (HTTP_412_PRECONDITION_FAILED, N_("Precondition failed"), "stale-revision"),
+    PossibleDuplicate: (HTTP_409_CONFLICT, N_("Possible duplicate"), "possible-duplicate"),
+    Conflict: (HTTP_409_CONFLICT, N_("Conflict"), "conflict"),
+    InvalidAccount: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Invalid input"), "invalid-account"),
+    UserNotFound: (HTTP_404_NOT_FOUND, N_("User not found"), "user-not-found"),
+    TokenNotFound: (HTTP_404_NOT_FOUND, N_("Token not found"), "token-not-found"),
+    InvalidCredentials: (HTTP_401_UNAUTHORIZED, N_("Unauthorized"), "invalid-credentials"),
+    TooManyAttempts: (HTTP_429_TOO_MANY_REQUESTS, N_("Too many requests"), "too-many-attempts"),
+    NotAuthenticated: (HTTP_401_UNAUTHORIZED, N_("Unauthorized"), "unauthenticated"),
+    Forbidden: (HTTP_403_FORBIDDEN, N_("Forbidden"), "forbidden"),
 }
 
 
@@ -181,7 +182,7 @@ def describe_domain_error(exc: RegistryError) -> tuple[int, str, str]:
     for cls in type(exc).__mro__:
         if cls in _DOMAIN:
             return _DOMAIN[cls]
-    return HTTP_500_INTERNAL_SERVER_ERROR, "Internal error", "internal"
+    return HTTP_500_INTERNAL_SERVER_ERROR, N_("Internal error"), "internal"
 
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> Response[Problem]:

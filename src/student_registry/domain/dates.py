@@ -1,7 +1,8 @@
 """Dates as people type them: year first (``2009-04-17``) or day first (``17/04/2009``).
 
 A typed date that names no real day is explained (``31 February 2020 does not exist``) rather
-than refused as unreadable. The messages are English; pages translate them, with their values.
+than refused as unreadable. The messages are English, marked for the catalogues; pages
+translate them, with their values.
 """
 
 from __future__ import annotations
@@ -11,27 +12,33 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
+from student_registry.messages import N_
+
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")
 
 # Month names as messages show them; a catalog translates each like any other message.
 MONTHS = (
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
+    N_("January"),
+    N_("February"),
+    N_("March"),
+    N_("April"),
+    N_("May"),
+    N_("June"),
+    N_("July"),
+    N_("August"),
+    N_("September"),
+    N_("October"),
+    N_("November"),
+    N_("December"),
 )
-UNREADABLE = "must be a date written YYYY-MM-DD or DD/MM/YYYY, like 2009-04-17 or 17/04/2009"
-NO_SUCH_MONTH = "names a month {month}, which does not exist: write the day first, like 17/04/2009"
-NO_SUCH_DAY = "is {day} {month} {year}, a day that does not exist ({month} {year} has {days} days)"
+UNREADABLE = N_("must be a date written YYYY-MM-DD or DD/MM/YYYY, like 2009-04-17 or 17/04/2009")
+NO_SUCH_MONTH = N_(
+    "names a month {month}, which does not exist: write the day first, like 17/04/2009"
+)
+NO_SUCH_DAY = N_(
+    "is {day} {month} {year}, a day that does not exist ({month} {year} has {days} days)"
+)
 
 
 @dataclass(frozen=True, slots=True)

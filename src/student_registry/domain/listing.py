@@ -14,6 +14,7 @@ from student_registry.domain.cursors import NOT_OURS, Cursor, CursorCodec, Signe
 from student_registry.domain.models import StudentPage, student_from_hash
 from student_registry.domain.text import SEARCH_MAX_WORDS, search_words
 from student_registry.errors import FieldError, InvalidCursor, InvalidSearch
+from student_registry.messages import N_
 from student_registry.store.redis_store import (
     WALK_BUDGET,
     Fields,
@@ -22,6 +23,8 @@ from student_registry.store.redis_store import (
     WalkStart,
     student_id_of,
 )
+
+SEARCH_WORDS_PROBLEM = N_("must have at most {n} words")
 
 # Script calls one page may take. Each reads a bounded number of index members, so a search
 # that matches little of what it reads costs Redis a bounded time a page, in short slices.
@@ -54,7 +57,8 @@ class Lister:
         """One page: `limit` students at most, from the cursor's place or the beginning."""
         words = search_words(q)
         if len(words) > SEARCH_MAX_WORDS:
-            raise InvalidSearch([FieldError("q", f"must have at most {SEARCH_MAX_WORDS} words")])
+            problem = SEARCH_WORDS_PROBLEM.format(n=SEARCH_MAX_WORDS)
+            raise InvalidSearch([FieldError("q", problem)])
         context = f"{course if course is not None else chr(0)}\0{' '.join(words)}"
         signed = self.codec.decode(cursor) if cursor else None
         searching_all = bool(words) and course is None

@@ -16,6 +16,7 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 from student_registry.errors import FieldError, InvalidAccount
+from student_registry.messages import N_
 
 # OWASP's minimum for Argon2id: 19 MiB, 2 passes, 1 lane. A stored hash made with other
 # parameters is replaced at the next sign-in.
@@ -24,6 +25,9 @@ ARGON2_TIME_COST = 2
 ARGON2_PARALLELISM = 1
 # Longer than NIST's 64 so that passphrases fit; bounded so a huge body cannot cost a hash.
 PASSWORD_MAX_LENGTH = 256
+PASSWORD_TOO_SHORT = N_("must be at least {n} characters long")
+PASSWORD_TOO_LONG = N_("must be at most {n} characters long")
+COMMON_PASSWORD = N_("is one of the most common passwords; choose another")
 
 
 @cache
@@ -50,11 +54,11 @@ def common_passwords() -> frozenset[str]:
 def password_problem(password: str, *, min_length: int) -> str | None:
     """Why a new password is refused, or None. Lengths count code points; no other rules."""
     if len(password) < min_length:
-        return f"must be at least {min_length} characters long"
+        return PASSWORD_TOO_SHORT.format(n=min_length)
     if len(password) > PASSWORD_MAX_LENGTH:
-        return f"must be at most {PASSWORD_MAX_LENGTH} characters long"
+        return PASSWORD_TOO_LONG.format(n=PASSWORD_MAX_LENGTH)
     if password.strip().lower() in common_passwords():
-        return "is one of the most common passwords; choose another"
+        return COMMON_PASSWORD
     return None
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from student_registry.domain.text import compose
+from student_registry.messages import N_
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 # A pattern's `$` also matches before a final newline; an id must match in full.
@@ -31,22 +32,22 @@ TEXT_FIELDS = ("first_name", "last_name", "course")
 RESERVED_IDS = frozenset({"import"})
 
 MESSAGES = {
-    "id": "must be 1 to 64 characters, each a letter A-Z or a-z, a digit, '_' or '-'",
-    "first_name": "must be 1 to 100 characters, with no control characters",
-    "last_name": "must be 1 to 100 characters, with no control characters",
-    "course": "must be 1 to 100 characters, with no control characters",
-    "email": "must be a valid email address, like name@example.org",
-    "birth_date": "must be a date written YYYY-MM-DD",
+    "id": N_("must be 1 to 64 characters, each a letter A-Z or a-z, a digit, '_' or '-'"),
+    "first_name": N_("must be 1 to 100 characters, with no control characters"),
+    "last_name": N_("must be 1 to 100 characters, with no control characters"),
+    "course": N_("must be 1 to 100 characters, with no control characters"),
+    "email": N_("must be a valid email address, like name@example.org"),
+    "birth_date": N_("must be a date written YYYY-MM-DD"),
 }
-RESERVED_ID = "is reserved by the API (/api/v1/students/import); choose another"
-REQUIRED = "is required"
-UNKNOWN = "is not a field of a student"
-FUTURE_BIRTH_DATE = "must not be in the future"
-EARLY_BIRTH_DATE = "must not be before 1900-01-01"
-INVISIBLE_CHARACTER = (
+RESERVED_ID = N_("is reserved by the API (/api/v1/students/import); choose another")
+REQUIRED = N_("is required")
+UNKNOWN = N_("is not a field of a student")
+FUTURE_BIRTH_DATE = N_("must not be in the future")
+EARLY_BIRTH_DATE = N_("must not be before 1900-01-01")
+INVISIBLE_CHARACTER = N_(
     "must not contain {character}: control, formatting and line-break characters are not allowed"
 )
-NOTHING_VISIBLE = "must contain a visible character: a letter, a digit or a sign"
+NOTHING_VISIBLE = N_("must contain a visible character: a letter, a digit or a sign")
 
 # Controls, formatting (bidi overrides, zero-width spaces), surrogates, line and paragraph
 # separators: invisible in a list of names, or able to reorder or break what follows them.
