@@ -25,7 +25,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Response
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
-from litestar.types import ControllerRouterHandler
+from litestar.types import ControllerRouterHandler, Middleware
 
 from student_registry import __version__
 from student_registry.api import problems
@@ -55,12 +55,16 @@ from student_registry.web.account_pages import AccountPageController
 from student_registry.web.audit_pages import AuditPageController
 from student_registry.web.bulk_pages import FORM_OVERHEAD, BulkPageController
 from student_registry.web.i18n import (
+    current_language,
     date_example,
     format_date,
     format_datetime,
+    format_timestamp,
     gettext,
-    translations,
+    ngettext,
+    translate,
 )
+from student_registry.web.languages import language_links, language_middleware
 from student_registry.web.login import LoginController
 from student_registry.web.pages import PageController
 
@@ -76,10 +80,16 @@ def _template_engine(*, auto_reload: bool) -> JinjaTemplateEngine:
         extensions=["jinja2.ext.i18n"],
         auto_reload=auto_reload,
     )
-    environment.install_gettext_translations(translations, newstyle=True)  # type: ignore[attr-defined]
-    environment.filters["translate"] = gettext
+    # The callables read the request's language: one environment serves every language.
+    environment.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=gettext, ngettext=ngettext, newstyle=True
+    )
+    environment.filters["translate"] = translate
     environment.filters["date"] = format_date
     environment.filters["datetime"] = format_datetime
+    environment.filters["timestamp"] = format_timestamp
+    environment.globals["language"] = current_language
+    environment.globals["language_links"] = language_links
     environment.globals["date_example"] = date_example
     environment.globals["shown_to"] = shown_to
     return JinjaTemplateEngine.from_environment(environment)
@@ -175,7 +185,8 @@ def create_app(settings: Settings | None = None) -> Litestar:
         cookie_samesite="strict",
     )
     # Pages sign in with a session cookie and carry the CSRF token in their forms.
-    page_middleware = [
+    page_middleware: list[Middleware] = [
+        language_middleware,
         session_config(idle_minutes=settings.session_idle_minutes).middleware,
         DefineMiddleware(CSRFMiddleware, config=csrf_config),
     ]

@@ -25,6 +25,8 @@ from student_registry.domain.accounts import (
 )
 from student_registry.errors import InvalidAccount, OwnAdminRights, UserExists
 from student_registry.security.guards import ROLE
+from student_registry.web.errors import explain_error
+from student_registry.web.i18n import gettext as _
 
 FormData = URLEncodedBody[dict[str, str]]
 ANYONE = {ROLE: "viewer"}
@@ -34,12 +36,6 @@ ADMIN = {ROLE: "admin"}
 def _actor(request: Request[Any, Any, Any]) -> Actor:
     actor: Actor = request.user
     return actor
-
-
-def _problem(exc: InvalidAccount | UserExists) -> str:
-    if isinstance(exc, InvalidAccount):
-        return "; ".join(f"{e.path.capitalize()} {e.message}." for e in exc.errors)
-    return str(exc)
 
 
 class AccountPageController(Controller):
@@ -84,7 +80,7 @@ class AccountPageController(Controller):
             return await self._tokens_page(
                 request,
                 accounts,
-                error="Give the token a name, and a number of days from 1 to 365.",
+                error=_("Give the token a name, and a number of days from 1 to 365."),
                 status_code=HTTP_422_UNPROCESSABLE_ENTITY,
             )
         spec = TokenCreate(name=name[:100], days=days, read_only=data.get("read_only") == "true")
@@ -135,8 +131,10 @@ class AccountPageController(Controller):
             await accounts.create_user(spec)
         except (InvalidAccount, UserExists) as exc:
             status = HTTP_409_CONFLICT if isinstance(exc, UserExists) else 422
-            return await self._users_page(accounts, error=_problem(exc), status_code=status)
-        return await self._users_page(accounts, notice=f"Created {spec.email.strip()}.")
+            return await self._users_page(accounts, error=explain_error(exc), status_code=status)
+        return await self._users_page(
+            accounts, notice=_("Created {email}.").format(email=spec.email.strip())
+        )
 
     @post("/users/{email:str}", name="update-user", opt=ADMIN)
     async def update_user(

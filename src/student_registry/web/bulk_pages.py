@@ -26,7 +26,7 @@ from student_registry.domain.service import Registry
 from student_registry.errors import InvalidImport
 from student_registry.security.guards import ROLE
 from student_registry.settings import readable_size
-from student_registry.web.i18n import FIELD_LABELS
+from student_registry.web.i18n import FIELD_LABELS, translate
 from student_registry.web.i18n import gettext as _
 
 STAFF = {ROLE: "staff"}
@@ -136,7 +136,7 @@ class BulkPageController(Controller):
             return Template(
                 template_name="import.html",
                 status_code=HTTP_400_BAD_REQUEST,
-                context=_form(request, error=str(exc)),
+                context=_form(request, error=translate(str(exc))),
             )
         finally:
             await data.file.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -16,8 +17,72 @@ from litestar.status_codes import (
 )
 
 from student_registry.api.problems import RETRY_AFTER_SECONDS, describe_domain_error
-from student_registry.errors import Forbidden, NotAuthenticated, RegistryError, StoreUnavailable
+from student_registry.errors import (
+    EmailTaken,
+    Forbidden,
+    InvalidAccount,
+    InvalidCredentials,
+    InvalidSearch,
+    InvalidStudent,
+    NotAuthenticated,
+    PossibleDuplicate,
+    RegistryError,
+    StaleCursor,
+    StaleRevision,
+    StoreUnavailable,
+    StudentExists,
+    StudentNotFound,
+    TokenNotFound,
+    TooManyAttempts,
+    UserExists,
+    UserNotFound,
+)
+from student_registry.web.i18n import ERROR_LABELS, translate, use_language
 from student_registry.web.i18n import gettext as _
+from student_registry.web.languages import choose_language
+
+
+def explain_error(exc: RegistryError) -> str:
+    """What a domain error says, in the page's language (the API keeps the English one)."""
+    if isinstance(exc, InvalidStudent | InvalidSearch | InvalidAccount):
+        return "; ".join(
+            _("{label} {message}").format(
+                label=translate(ERROR_LABELS.get(e.path, e.path)), message=translate(e.message)
+            )
+            for e in exc.errors
+        )
+    messages: dict[type[RegistryError], Callable[[Any], str]] = {
+        StudentNotFound: lambda e: _("No student has the ID {id}.").format(id=e.student_id),
+        StudentExists: lambda e: _("A student with the ID {id} is already registered.").format(
+            id=e.student_id
+        ),
+        EmailTaken: lambda e: _("Another student already has the email {email}.").format(
+            email=e.email
+        ),
+        PossibleDuplicate: lambda e: _(
+            "A student with the same first name, last name and date of birth is already"
+            " registered: {ids}."
+        ).format(ids=", ".join(e.student_ids)),
+        StaleRevision: lambda e: _(
+            "The student {id} changed since you read it; reload the page and make your change"
+            " again."
+        ).format(id=e.student_id),
+        UserExists: lambda e: _("A user with the email {email} exists.").format(email=e.email),
+        UserNotFound: lambda e: _("No user has the email {email}.").format(email=e.email),
+        TokenNotFound: lambda e: _("No token has the ID {id}.").format(id=e.token_id),
+        InvalidCredentials: lambda e: _("Invalid email or password"),
+        TooManyAttempts: lambda e: _("Too many failed sign-ins. Try again in {n} seconds.").format(
+            n=e.retry_after
+        ),
+        StaleCursor: lambda e: _(
+            "This page's starting point no longer exists: the student it started from was"
+            " removed or renamed. Start again from the first page."
+        ),
+    }
+    for kind, message in messages.items():
+        if isinstance(exc, kind):
+            return message(exc)
+    return translate(str(exc))
 
 
 def error_page(
@@ -45,6 +110,11 @@ def error_page(
     )
 
 
+def _speak(request: Request[Any, Any, Any]) -> None:
+    """Answer in the page's language, also where no page route (and its middleware) ran."""
+    use_language(choose_language(request).language)
+
+
 def _own_address(request: Request[Any, Any, Any]) -> str:
     query = request.url.query
     return request.url.path + (f"?{query}" if query else "")
@@ -62,6 +132,7 @@ def sign_in_redirect(request: Request[Any, Any, Any]) -> Redirect:
 
 def domain_error_page(request: Request[Any, Any, Any], exc: RegistryError) -> Template | Redirect:
     """A domain error as a page; a page that needs a signed-in user sends to sign in."""
+    _speak(request)
     if isinstance(exc, NotAuthenticated):
         return sign_in_redirect(request)
     if isinstance(exc, Forbidden):
@@ -82,11 +153,12 @@ def domain_error_page(request: Request[Any, Any, Any], exc: RegistryError) -> Te
             ),
         )
     status, title, _slug = describe_domain_error(exc)
-    return error_page(request, status=status, title=_(title), detail=str(exc))
+    return error_page(request, status=status, title=_(title), detail=explain_error(exc))
 
 
 def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Template:
     """A framework error (404, 403 from the forgery check, ...) as a page."""
+    _speak(request)
     if isinstance(exc, NotAuthorizedException | PermissionDeniedException):
         detail = _(
             "This form has expired or did not come from this site. Go back, reload the page "
@@ -103,6 +175,7 @@ def http_error_page(request: Request[Any, Any, Any], exc: HTTPException) -> Temp
 
 def unexpected_error_page(request: Request[Any, Any, Any], exc: Exception) -> Template:
     """An unexpected error as a page; the details go to the log only."""
+    _speak(request)
     return error_page(
         request,
         status=HTTP_500_INTERNAL_SERVER_ERROR,

@@ -1,52 +1,126 @@
-"""Translations of the page's text. English is the source; a catalog can be added per language.
+"""Translations of the pages: English (the source) and French, chosen for each request.
 
-Templates mark text with ``_()`` (Jinja's i18n extension) and Python code with ``gettext``
-below, so every string can be extracted with Babel into a catalog later. In a template, ``_()``
-takes literal text only: its result is trusted markup (values given to ``.format`` or ``%`` are
-escaped, the message itself is not). A message that arrives as data, such as a field error,
-goes through the ``translate`` filter instead, whose plain text the template escapes.
+The language of a request lives in a context variable, set as the request starts (see
+``web/languages.py``): concurrent requests each read their own, and nothing global is switched.
+Templates mark text with ``_()`` (Jinja's i18n extension, newstyle) and Python code with
+``gettext`` below; ``scripts/translations`` extracts them with Babel into the catalogues of
+``web/locale``. In a template, ``_()`` takes literal text only: its result is trusted markup
+(values given to ``.format`` are escaped, the message itself is not). A message that arrives as
+data, such as a field error, goes through the ``translate`` filter instead, whose plain text the
+template escapes.
 """
 
 from __future__ import annotations
 
 import gettext as _gettext
+import re
+from contextvars import ContextVar
 from datetime import date, datetime
+from functools import cache
 from pathlib import Path
 
+from student_registry.domain import rules
 from student_registry.domain.dates import DateProblem
+from student_registry.domain.listing import SEARCH_WORDS_PROBLEM
+from student_registry.domain.passwords import PASSWORD_TOO_LONG, PASSWORD_TOO_SHORT
+from student_registry.messages import N_
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 DOMAIN = "student_registry"
+# Each language by its own name, as the switch offers it.
+LANGUAGES = {"en": "English", "fr": "Français"}
+DEFAULT_LANGUAGE = "en"
 
-translations: _gettext.NullTranslations = _gettext.translation(
-    DOMAIN, localedir=LOCALE_DIR, languages=["en"], fallback=True
-)
+_language: ContextVar[str] = ContextVar("page_language", default=DEFAULT_LANGUAGE)
+
+
+@cache
+def catalog(language: str) -> _gettext.NullTranslations:
+    """A language's compiled catalogue; English, the source, needs none."""
+    if language == DEFAULT_LANGUAGE:
+        return _gettext.NullTranslations()
+    return _gettext.translation(DOMAIN, localedir=LOCALE_DIR, languages=[language])
+
+
+def use_language(language: str) -> None:
+    """Show the rest of this request (its task) in this language."""
+    _language.set(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def current_language() -> str:
+    """The language of the request being answered."""
+    return _language.get()
 
 
 def gettext(message: str) -> str:
     """The message in the page's language."""
-    return translations.gettext(message)
+    return catalog(_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural message in the page's language, as the language counts ``n``."""
+    return catalog(_language.get()).ngettext(singular, plural, n)
 
 
 FIELD_LABELS = {
-    "id": "Student ID",
-    "first_name": "First name",
-    "last_name": "Last name",
-    "birth_date": "Date of birth",
-    "course": "Course",
-    "email": "Email",
+    "id": N_("Student ID"),
+    "first_name": N_("First name"),
+    "last_name": N_("Last name"),
+    "birth_date": N_("Date of birth"),
+    "course": N_("Course"),
+    "email": N_("Email"),
 }
+# Fields of other forms that error messages name.
+ERROR_LABELS = {**FIELD_LABELS, "password": N_("Password"), "q": N_("Search"), "$": N_("The row")}
+
+# Messages the domain writes with values in them: read back into the message and its values,
+# so that a page can show the translated message with the same values.
+_TEMPLATES = (
+    rules.INVISIBLE_CHARACTER,
+    SEARCH_WORDS_PROBLEM,
+    PASSWORD_TOO_SHORT,
+    PASSWORD_TOO_LONG,
+)
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    text = "".join(
+        re.escape(part) if at % 2 == 0 else f"(?P<{part}>.+?)" for at, part in enumerate(parts)
+    )
+    return re.compile(text)
+
+
+_PATTERNS = [(_pattern(template), template) for template in _TEMPLATES]
+
+
+def translate(message: str) -> str:
+    """A message that arrives as data (a field error), in the page's language."""
+    translated = gettext(message)
+    if translated is not message or _language.get() == DEFAULT_LANGUAGE:
+        return translated
+    for pattern, template in _PATTERNS:
+        if match := pattern.fullmatch(message):
+            return gettext(template).format(**match.groupdict())
+    return translated
 
 
 def format_date(value: date) -> str:
     """A date as the page's language writes it; every page shows and asks dates this way."""
-    # A catalog gives each language its own: French pages write 17/04/2009 ("%d/%m/%Y").
+    # TRANSLATORS: how a date is written (strftime): French pages write 17/04/2009.
     return value.strftime(gettext("%Y-%m-%d"))
 
 
 def format_datetime(value: datetime) -> str:
     """A date and time (UTC) as the page's language writes it."""
+    # TRANSLATORS: how a date and time are written (strftime).
     return value.strftime(gettext("%Y-%m-%d %H:%M"))
+
+
+def format_timestamp(value: datetime) -> str:
+    """A date and time to the second (UTC), as the page's language writes it."""
+    # TRANSLATORS: how a date and time to the second are written (strftime).
+    return value.strftime(gettext("%Y-%m-%d %H:%M:%S"))
 
 
 def date_example() -> str:

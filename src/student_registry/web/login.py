@@ -19,6 +19,7 @@ from litestar.status_codes import (
 from student_registry.domain.accounts import Accounts
 from student_registry.errors import InvalidCredentials, TooManyAttempts
 from student_registry.security.sessions import start_session
+from student_registry.web.errors import explain_error
 
 # A local path: one slash then not a slash or backslash (//host and /\host leave the site).
 _LOCAL_PATH = re.compile(r"/(?![/\\])[^\s\x00-\x1f\x7f]*")
@@ -85,7 +86,7 @@ class LoginController(Controller):
                 accounts,
                 next_path=next_path,
                 email=email,
-                error=str(exc),
+                error=explain_error(exc),
                 status_code=HTTP_400_BAD_REQUEST,
             )
         except TooManyAttempts as exc:
@@ -93,7 +94,7 @@ class LoginController(Controller):
                 accounts,
                 next_path=next_path,
                 email=email,
-                error=str(exc),
+                error=explain_error(exc),
                 status_code=HTTP_429_TOO_MANY_REQUESTS,
                 headers={"Retry-After": str(exc.retry_after)},
             )

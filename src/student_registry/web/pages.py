@@ -36,6 +36,7 @@ from student_registry.errors import (
 )
 from student_registry.security.guards import ROLE, SAME_ORIGIN, shown_to
 from student_registry.web import forms
+from student_registry.web.errors import explain_error
 from student_registry.web.i18n import FIELD_LABELS
 from student_registry.web.i18n import gettext as _
 
@@ -65,7 +66,7 @@ def _errors_by_field(exc: RegistryError) -> dict[str, str]:
         return {"email": _taken_message("email")}
     if isinstance(exc, PossibleDuplicate):
         return {"$": _("A student with the same names and date of birth is already registered.")}
-    return {"$": str(exc)}
+    return {"$": explain_error(exc)}
 
 
 async def _taken(
