@@ -28,6 +28,7 @@ from student_registry.domain.models import Student, StudentCreate
 from student_registry.domain.service import MAX_ATTEMPTS, Registry, generate_id, to_row
 from student_registry.domain.text import fold, name_matches, search_words
 from student_registry.errors import FieldError, InvalidImport
+from student_registry.messages import N_
 from student_registry.metrics import IMPORT_ROWS
 from student_registry.store.redis_store import ConflictMode, RedisStore, StudentRow
 
@@ -39,9 +40,9 @@ MAX_LISTED_FAILURES = 1000
 # An all-or-nothing import is one Redis script: every other client waits while it runs,
 # about a second per 50,000 rows. Bigger files import in batches.
 MAX_ATOMIC_ROWS = 20_000
-ID_TAKEN = "is already registered"
-EMAIL_TAKEN = "belongs to another student"
-DUPLICATE = (
+ID_TAKEN = N_("is already registered")
+EMAIL_TAKEN = N_("belongs to another student")
+DUPLICATE = N_(
     "has the first name, last name and date of birth of the registered student {ids};"
     " import with allow_duplicates to register it anyway"
 )

@@ -27,6 +27,7 @@ from student_registry.domain.models import Student, StudentCreate
 from student_registry.domain.text import fold
 from student_registry.domain.validation import parse
 from student_registry.errors import FieldError, InvalidImport, InvalidStudent
+from student_registry.messages import N_
 
 Format = Literal["csv", "ndjson", "json"]
 FORMATS: tuple[Format, ...] = ("csv", "ndjson", "json")
@@ -269,7 +270,7 @@ class CsvParser:
             # What waits is one record (no line ended in it, or reading found no end to it).
             chunk.error = _too_long(self.line + 1, ": is a quote left open?")
         elif final and self.fields is None and not chunk.error:
-            raise InvalidImport("The file is empty; a CSV import needs a header row.")
+            raise InvalidImport(N_("The file is empty; a CSV import needs a header row."))
         return chunk
 
     def _read_pending(self, *, final: bool) -> ParsedChunk:
@@ -359,7 +360,7 @@ class CsvParser:
             raw["birth_date"] = to_iso_date(birth_date) or birth_date
         result = validate(raw, line, written_date=written_date)
         if len(record) > len(self.fields) and any(record[len(self.fields) :]):
-            problem = FieldError("$", "has more cells than the header row has columns")
+            problem = FieldError("$", N_("has more cells than the header row has columns"))
             if isinstance(result, RowFailure):
                 result.errors.append(problem)
             else:
@@ -572,7 +573,9 @@ class JsonArrayParser(_JsonRows):
         self.line += after.count(b"\n", 0, len(after) - len(body))
         if not body:
             if final:
-                raise InvalidImport("The file is empty; a JSON import needs an array of students.")
+                raise InvalidImport(
+                    N_("The file is empty; a JSON import needs an array of students.")
+                )
             return b""
         if body[:1] != b"[":
             raise InvalidImport(self._not_an_array(self.line))

@@ -19,7 +19,7 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from student_registry.domain import rules
+from student_registry.domain import bulk, rules
 from student_registry.domain.dates import DateProblem
 from student_registry.domain.listing import SEARCH_WORDS_PROBLEM
 from student_registry.domain.passwords import PASSWORD_TOO_LONG, PASSWORD_TOO_SHORT
@@ -70,6 +70,8 @@ FIELD_LABELS = {
     "course": N_("Course"),
     "email": N_("Email"),
 }
+# The roles as the Users page names them (the form sends the role itself).
+ROLE_NAMES = (N_("viewer"), N_("staff"), N_("admin"))
 # Fields of other forms that error messages name.
 ERROR_LABELS = {**FIELD_LABELS, "password": N_("Password"), "q": N_("Search"), "$": N_("The row")}
 
@@ -77,6 +79,7 @@ ERROR_LABELS = {**FIELD_LABELS, "password": N_("Password"), "q": N_("Search"), "
 # so that a page can show the translated message with the same values.
 _TEMPLATES = (
     rules.INVISIBLE_CHARACTER,
+    bulk.DUPLICATE,
     SEARCH_WORDS_PROBLEM,
     PASSWORD_TOO_SHORT,
     PASSWORD_TOO_LONG,
