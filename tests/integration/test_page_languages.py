@@ -81,7 +81,7 @@ async def test_an_unknown_language_in_the_switch_is_ignored(client: Client) -> N
 async def test_the_switch_links_keep_the_page_and_its_query(client: Client) -> None:
     page = await client.get("/", params={"q": "dur", "course": "3eB"})
 
-    assert 'href="/?q=dur&amp;course=3eB&amp;lang=fr" lang="fr" hreflang="fr">Français</a>' in (
+    assert 'href="/?q=dur&amp;course=3eB&amp;lang=fr" lang="fr" hreflang="fr">Français<' in (
         page.text
     )
 
