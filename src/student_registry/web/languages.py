@@ -8,7 +8,7 @@ after it. Pages vary by ``Accept-Language`` and ``Cookie``, and say so.
 from __future__ import annotations
 
 from typing import Any, NamedTuple
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
 from litestar.connection import ASGIConnection
 from litestar.enums import ScopeType
@@ -122,7 +122,9 @@ class LanguageLink(NamedTuple):
 
 def language_links(connection: ASGIConnection[Any, Any, Any, Any]) -> list[LanguageLink]:
     """This page (its path and query) in each language, for the switch."""
-    kept = [(k, v) for k, v in connection.query_params.multi_items() if k != QUERY]
+    # The query as written, in its order (the parsed parameters do not keep it).
+    query = parse_qsl(connection.scope["query_string"].decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in query if k != QUERY]
     path = connection.url.path
     language = current_language()
     return [
