@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from student_registry.domain import rules
-from student_registry.domain.dates import DateProblem, read_date
+from student_registry.domain.dates import MONTHS, DateProblem, read_date
 from student_registry.domain.passwords import password_problem
 from student_registry.web import i18n
 from student_registry.web.languages import negotiate
@@ -171,3 +171,21 @@ def test_french_messages_follow_french_typography(english: str, french: str) -> 
     assert '"' not in french, "quotes are « guillemets »"
     assert not re.search(r"\b(Eleve|Etat|Ecole|Echec|Electronique)", french), "É, not E"
     assert sorted(re.findall(r"\{\w*\}", english)) == sorted(re.findall(r"\{\w*\}", french))
+
+
+def test_every_label_and_domain_message_a_page_shows_has_its_french() -> None:
+    shown = [
+        *i18n.FIELD_LABELS.values(),
+        *i18n.ERROR_LABELS.values(),
+        *rules.MESSAGES.values(),
+        rules.REQUIRED,
+        rules.UNKNOWN,
+        rules.RESERVED_ID,
+        rules.FUTURE_BIRTH_DATE,
+        rules.EARLY_BIRTH_DATE,
+        rules.NOTHING_VISIBLE,
+        *MONTHS,
+    ]
+    french = i18n.catalog("fr")
+
+    assert [message for message in shown if french.gettext(message) == message] == []
