@@ -155,5 +155,7 @@ class AccountPageController(Controller):
         try:
             await accounts.update_user(email, patch, by=_actor(request).email)
         except OwnAdminRights as exc:
-            return await self._users_page(accounts, error=str(exc), status_code=HTTP_409_CONFLICT)
+            return await self._users_page(
+                accounts, error=explain_error(exc), status_code=HTTP_409_CONFLICT
+            )
         return Redirect(path="/users", status_code=HTTP_303_SEE_OTHER)

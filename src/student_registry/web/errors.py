@@ -25,6 +25,7 @@ from student_registry.errors import (
     InvalidSearch,
     InvalidStudent,
     NotAuthenticated,
+    OwnAdminRights,
     PossibleDuplicate,
     RegistryError,
     StaleCursor,
@@ -71,6 +72,9 @@ def explain_error(exc: RegistryError) -> str:
         UserNotFound: lambda e: _("No user has the email {email}.").format(email=e.email),
         TokenNotFound: lambda e: _("No token has the ID {id}.").format(id=e.token_id),
         InvalidCredentials: lambda e: _("Invalid email or password"),
+        OwnAdminRights: lambda e: _(
+            "You cannot take away your own admin role or disable yourself: another admin can."
+        ),
         TooManyAttempts: lambda e: _("Too many failed sign-ins. Try again in {n} seconds.").format(
             n=e.retry_after
         ),
