@@ -42,6 +42,36 @@ from student_registry.web.i18n import ERROR_LABELS, translate, use_language
 from student_registry.web.i18n import gettext as _
 from student_registry.web.languages import choose_language
 
+# Each error's message for people, from the values it carries; the API keeps its own words.
+_MESSAGES: dict[type[RegistryError], Callable[[Any], str]] = {
+    StudentNotFound: lambda e: _("No student has the ID {id}.").format(id=e.student_id),
+    StudentExists: lambda e: _("A student with the ID {id} is already registered.").format(
+        id=e.student_id
+    ),
+    EmailTaken: lambda e: _("Another student already has the email {email}.").format(email=e.email),
+    PossibleDuplicate: lambda e: _(
+        "A student with the same first name, last name and date of birth is already"
+        " registered: {ids}."
+    ).format(ids=", ".join(e.student_ids)),
+    StaleRevision: lambda e: _(
+        "The student {id} changed since you read it; reload the page and make your change again."
+    ).format(id=e.student_id),
+    UserExists: lambda e: _("A user with the email {email} exists.").format(email=e.email),
+    UserNotFound: lambda e: _("No user has the email {email}.").format(email=e.email),
+    TokenNotFound: lambda e: _("No token has the ID {id}.").format(id=e.token_id),
+    InvalidCredentials: lambda e: _("Invalid email or password"),
+    OwnAdminRights: lambda e: _(
+        "You cannot take away your own admin role or disable yourself: another admin can."
+    ),
+    TooManyAttempts: lambda e: _("Too many failed sign-ins. Try again in {n} seconds.").format(
+        n=e.retry_after
+    ),
+    StaleCursor: lambda e: _(
+        "This page's starting point no longer exists: the student it started from was"
+        " removed or renamed. Start again from the first page."
+    ),
+}
+
 
 def explain_error(exc: RegistryError) -> str:
     """What a domain error says, in the page's language (the API keeps the English one)."""
@@ -52,38 +82,7 @@ def explain_error(exc: RegistryError) -> str:
             )
             for e in exc.errors
         )
-    messages: dict[type[RegistryError], Callable[[Any], str]] = {
-        StudentNotFound: lambda e: _("No student has the ID {id}.").format(id=e.student_id),
-        StudentExists: lambda e: _("A student with the ID {id} is already registered.").format(
-            id=e.student_id
-        ),
-        EmailTaken: lambda e: _("Another student already has the email {email}.").format(
-            email=e.email
-        ),
-        PossibleDuplicate: lambda e: _(
-            "A student with the same first name, last name and date of birth is already"
-            " registered: {ids}."
-        ).format(ids=", ".join(e.student_ids)),
-        StaleRevision: lambda e: _(
-            "The student {id} changed since you read it; reload the page and make your change"
-            " again."
-        ).format(id=e.student_id),
-        UserExists: lambda e: _("A user with the email {email} exists.").format(email=e.email),
-        UserNotFound: lambda e: _("No user has the email {email}.").format(email=e.email),
-        TokenNotFound: lambda e: _("No token has the ID {id}.").format(id=e.token_id),
-        InvalidCredentials: lambda e: _("Invalid email or password"),
-        OwnAdminRights: lambda e: _(
-            "You cannot take away your own admin role or disable yourself: another admin can."
-        ),
-        TooManyAttempts: lambda e: _("Too many failed sign-ins. Try again in {n} seconds.").format(
-            n=e.retry_after
-        ),
-        StaleCursor: lambda e: _(
-            "This page's starting point no longer exists: the student it started from was"
-            " removed or renamed. Start again from the first page."
-        ),
-    }
-    for kind, message in messages.items():
+    for kind, message in _MESSAGES.items():
         if isinstance(exc, kind):
             return message(exc)
     return translate(str(exc))
