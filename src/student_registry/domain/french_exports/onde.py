@@ -53,6 +53,12 @@ GUARDIAN_COLUMNS: dict[str, str] = {
     "telephone domicile": "home_phone",
     "telephone portable": "mobile_phone",
 }
+STUDENT_REQUIRED = {
+    "last_name": "Nom élève",
+    "first_name": "Prénom élève",
+    "birth_date": "Date naissance",
+}
+GUARDIAN_REQUIRED = {"last_name": "Nom responsable", "first_name": "Prénom responsable"}
 CHILD_LAST_NAME = "nom de famille enfant"
 CHILD_FIRST_NAME = "prenom enfant"
 CHILD_CLASS = "classes enfants"
@@ -116,15 +122,14 @@ def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
 
 
 def _columns(
-    header: list[str], known: dict[str, str], required: Iterable[str], kind: str
+    header: list[str], known: dict[str, str], required: dict[str, str], kind: str
 ) -> dict[str, int]:
     found: dict[str, int] = {}
     for index, name in enumerate(header):
         field = known.get(header_key(name))
         if field is not None and field not in found:
             found[field] = index
-    names = {field: name for name, field in known.items()}
-    missing = [names[field] for field in required if field not in found]
+    missing = [label for field, label in required.items() if field not in found]
     if missing:
         raise InvalidImport(
             f"The header row of this ONDE {kind} export has no column for: "
@@ -144,9 +149,7 @@ def read_students(chunks: Iterable[bytes]) -> ParsedStudents:
     parsed = ParsedStudents(format="onde_students")
     records = _records(chunks)
     _, header = next(records, (1, []))
-    columns = _columns(
-        header, STUDENT_COLUMNS, ("last_name", "first_name", "birth_date"), "students"
-    )
+    columns = _columns(header, STUDENT_COLUMNS, STUDENT_REQUIRED, "students")
     names = {index: name.strip() for index, name in enumerate(header)}
     for line, record in records:
         cell = {field: _cell(record, columns, field) for field in columns}
@@ -214,7 +217,7 @@ def read_guardian_rows(chunks: Iterable[bytes]) -> ParsedGuardianRows:
     parsed = ParsedGuardianRows(rows=[], failures=[])
     records = _records(chunks)
     _, header = next(records, (1, []))
-    columns = _columns(header, GUARDIAN_COLUMNS, ("last_name", "first_name"), "guardians")
+    columns = _columns(header, GUARDIAN_COLUMNS, GUARDIAN_REQUIRED, "guardians")
     keys = [header_key(name) for name in header]
     groups = list(
         zip(
