@@ -2,11 +2,13 @@
 
 Fixtures: tests/fixtures/french_exports/CSVExtraction*.csv, in the shape SACoche reads
 (``pages/administrateur_fichier_user.ajax.step20.php``, sections onde_eleves and onde_parents);
-see SOURCES.md there.
+see SOURCES.md there. The repository keeps every CSV with LF line ends; ONDE writes CRLF, so the
+tests give the readers the files with CRLF, as a school downloads them.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
 from pathlib import Path
 
@@ -32,21 +34,30 @@ STUDENTS_UTF8 = FIXTURES / "CSVExtraction-utf8-bom.csv"
 GUARDIANS = FIXTURES / "CSVExtraction Parents.csv"
 
 
+def as_downloaded(path: Path) -> io.BytesIO:
+    """A fixture with the CRLF line ends ONDE writes."""
+    return io.BytesIO(path.read_bytes().replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))
+
+
 def guardian_rows() -> ParsedGuardianRows:
-    with GUARDIANS.open("rb") as file:
-        parsed = read_guardians_export(file)
+    parsed = read_guardians_export(as_downloaded(GUARDIANS))
     assert isinstance(parsed, ParsedGuardianRows)
     return parsed
 
 
 def test_windows_1252_and_utf8_with_bom_read_alike() -> None:
-    with STUDENTS.open("rb") as cp1252, STUDENTS_UTF8.open("rb") as utf8:
-        assert read_students_export(cp1252) == read_students_export(utf8)
+    cp1252, utf8 = as_downloaded(STUDENTS), as_downloaded(STUDENTS_UTF8)
+
+    assert read_students_export(cp1252) == read_students_export(utf8)
+
+
+def test_crlf_and_lf_line_ends_read_alike() -> None:
+    with STUDENTS.open("rb") as lf:
+        assert read_students_export(lf) == read_students_export(as_downloaded(STUDENTS))
 
 
 def test_each_student_has_names_sex_ine_and_class_label() -> None:
-    with STUDENTS.open("rb") as file:
-        parsed = read_students_export(file)
+    parsed = read_students_export(as_downloaded(STUDENTS))
 
     maelys, jules, lina, _ = parsed.students
     assert (maelys.first_name, maelys.last_name, maelys.sex, maelys.ine) == (
@@ -63,8 +74,7 @@ def test_each_student_has_names_sex_ine_and_class_label() -> None:
 
 
 def test_a_row_that_cannot_be_read_is_reported_with_its_line_and_columns() -> None:
-    with STUDENTS.open("rb") as file:
-        [failure] = read_students_export(file).failures
+    [failure] = read_students_export(as_downloaded(STUDENTS)).failures
 
     assert failure.line == 6
     assert [(e.path, e.message) for e in failure.errors] == [

@@ -77,8 +77,8 @@ cells = st.text(st.characters(blacklist_categories=["Cs"]), max_size=12)
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.lists(cells, max_size=22), max_size=6))
 def test_any_onde_rows_give_records_or_a_clear_error(rows: list[list[str]]) -> None:
-    students = (FIXTURES / "CSVExtraction.csv").read_bytes().split(b"\r\n")[0]
-    guardians = (FIXTURES / "CSVExtraction Parents.csv").read_bytes().split(b"\r\n")[0]
+    students = (FIXTURES / "CSVExtraction.csv").read_bytes().split(b"\n")[0].rstrip(b"\r")
+    guardians = (FIXTURES / "CSVExtraction Parents.csv").read_bytes().split(b"\n")[0].rstrip(b"\r")
     body = "".join(";".join(row) + "\r\n" for row in rows).encode()
     for header in (students, guardians):
         read_both(header + b"\r\n" + body)
