@@ -24,8 +24,13 @@ from student_registry.domain.french_exports.onde import (
     StudentRef,
     header_key,
     match_children,
+    student_refs,
 )
-from student_registry.domain.french_exports.records import MAX_GUARDIANS, Guardian
+from student_registry.domain.french_exports.records import (
+    MAX_GUARDIANS,
+    Guardian,
+    attach_guardians,
+)
 from student_registry.errors import InvalidImport
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "french_exports"
@@ -178,3 +183,16 @@ def test_a_student_keeps_at_most_the_guardians_the_model_takes() -> None:
     [link] = match_children(parsed, refs()).links
 
     assert len(link.guardians) == MAX_GUARDIANS
+
+
+def test_guardians_attach_to_the_students_of_the_same_onde_extraction() -> None:
+    parsed = read_students_export(as_downloaded(STUDENTS))
+    refs = student_refs(parsed)
+
+    matched = match_children(guardian_rows(), refs)
+    attach_guardians(parsed.students, matched, keys=[ref.key for ref in refs])
+
+    maelys, jules, lina, other_lina = parsed.students
+    assert [g.name for g in maelys.guardians] == ["Céline FICTIF", "Hervé FICTIF"]
+    assert [g.name for g in jules.guardians] == ["Céline FICTIF"]
+    assert lina.guardians == other_lina.guardians == []  # two Lina ESSAI in one class

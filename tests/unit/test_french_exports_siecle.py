@@ -24,6 +24,7 @@ from student_registry.domain.french_exports.records import (
     ParsedGuardians,
     ParsedStudents,
     attach_guardians,
+    registration_fields,
 )
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "french_exports"
@@ -239,3 +240,31 @@ def test_guardians_attach_to_the_students_of_the_students_export() -> None:
 
     assert attach_guardians(students, parsed) == 2
     assert [len(s.guardians) for s in students] == [3, 1, 0, 0]
+
+
+def test_registration_fields_are_the_models_names_without_the_exports_keys() -> None:
+    students = students_of(STUDENTS).students
+    with GUARDIANS.open("rb") as file:
+        parsed = read_guardians_export(file)
+    assert isinstance(parsed, ParsedGuardians)
+    attach_guardians(students, parsed)
+
+    eloise, noe, zoe, _ = (registration_fields(s) for s in students)
+
+    assert eloise["birth_date"] == "2013-04-17"
+    assert eloise["guardians"][0] == {
+        "name": "Hélène FICTIF",
+        "relationship": "mother",
+        "phone": "+33600000001",
+        "email": "helene.fictif@example.org",
+        "parental_authority": True,
+    }
+    assert set(noe) == {
+        "id", "first_name", "last_name", "birth_date", "course", "sex", "ine", "birthplace",
+        "status", "entry_date", "guardians",
+    }  # fmt: skip
+    assert (zoe["status"], zoe["exit_date"], "guardians" in zoe) == (
+        "withdrawn",
+        "2026-10-20",
+        False,
+    )

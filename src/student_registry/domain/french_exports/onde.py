@@ -274,6 +274,14 @@ class StudentRef(Struct, kw_only=True):
     course: str | None = None
 
 
+def student_refs(parsed: ParsedStudents) -> list[StudentRef]:
+    """The students of an ONDE students export as matching takes them, keyed by their line."""
+    return [
+        StudentRef(key=str(line), last_name=s.last_name, first_name=s.first_name, course=s.course)
+        for line, s in zip(parsed.lines, parsed.students, strict=True)
+    ]
+
+
 def match_children(parsed: ParsedGuardianRows, students: Iterable[StudentRef]) -> ParsedGuardians:
     """Each student's guardians, finding the children of each line among ``students``.
 

@@ -8,8 +8,9 @@ turns a record into a registration field by field. A few fields say where a reco
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 from msgspec import Struct
@@ -23,6 +24,8 @@ Relationship = Literal["mother", "father", "guardian", "other"]
 Status = Literal["enrolled", "withdrawn"]
 # The student model keeps up to this many guardians; the legal ones come first.
 MAX_GUARDIANS = 4
+# Fields that say where a record comes from, not what the student is.
+EXPORT_ONLY = ("source_id", "usage_name")
 
 
 class Guardian(Struct, kw_only=True):
@@ -119,21 +122,33 @@ def read_date(text: str | None, path: str, problems: Problems) -> date | None:
 
 
 def attach_guardians(
-    students: list[ImportedStudent], parsed: ParsedGuardians, *, by: str = "source_id"
+    students: list[ImportedStudent],
+    parsed: ParsedGuardians,
+    *,
+    keys: Iterable[str | None] | None = None,
 ) -> int:
-    """Give each student the guardians linked to its key (``source_id`` or ``ine``).
+    """Give each student the guardians linked to its key; returns how many got some.
 
-    Returns how many students got guardians; links to students not in the list are left, as
-    GEPI and SACoche leave guardians of students no longer at the school.
+    The keys are the students' ``source_id`` (SIECLE's ELEVE_ID) unless given, one a student
+    (for ONDE, the keys its ``StudentRef``s had). Links to students not in the list are left,
+    as GEPI and SACoche leave the guardians of students no longer at the school.
     """
     found = {link.student: link.guardians for link in parsed.links}
     attached = 0
-    for student in students:
-        key = getattr(student, by)
+    for student, key in zip(students, keys or (s.source_id for s in students), strict=True):
         if key is not None and key in found:
             student.guardians = found[key]
             attached += 1
     return attached
+
+
+def registration_fields(student: ImportedStudent) -> dict[str, Any]:
+    """The student's fields as a registration takes them: named as the model names them, dates
+    written YYYY-MM-DD, empty ones left out, and the export's own keys dropped."""
+    fields = msgspec.to_builtins(student)
+    for key in EXPORT_ONLY:
+        fields.pop(key, None)
+    return {key: value for key, value in fields.items() if value is not None and value != []}
 
 
 def guardian_name(first: str | None, last: str | None) -> str:
