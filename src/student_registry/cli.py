@@ -177,6 +177,10 @@ def _serve_metrics(settings: Settings) -> None:
         )
 
 
+StatusOption = Annotated[
+    Literal["enrolled", "withdrawn", "all"],
+    typer.Option(help="Which students: enrolled (the default), withdrawn, or all."),
+]
 FormatOption = Annotated[
     Literal["csv", "ndjson", "json"] | None,
     typer.Option(
@@ -312,9 +316,11 @@ def export(
         Path | None,
         typer.Option("--output", "-o", help="File to write (default: standard output)."),
     ] = None,
+    status: StatusOption = "enrolled",
     redis_url: RedisUrl = None,
 ) -> None:
-    """Export students in alphabetical order, streamed: constant memory for any number.
+    """Export enrolled students (--status for others) in alphabetical order, streamed:
+    constant memory for any number.
 
     CSV is UTF-8 with a BOM and a header row, so spreadsheets open it as is; it imports back
     unchanged. A cell that a spreadsheet would run as a formula (=, +, -, @) gets a leading '.
@@ -324,6 +330,8 @@ def export(
       [bold]student-registry export -o students.csv[/]
 
       [bold]student-registry export --format ndjson --course 3eB > 3eB.ndjson[/]
+
+      [bold]student-registry export --status withdrawn -o withdrawn.csv[/]
     """
     from student_registry.domain.bulk import export_students
     from student_registry.domain.bulk_formats import guess_format
@@ -344,7 +352,7 @@ def export(
             sink = partial.open("wb") if partial else sys.stdout.buffer
             try:
                 chunks = export_students(
-                    Registry(store), chosen, course=course, on_progress=counted
+                    Registry(store), chosen, course=course, on_progress=counted, status=status
                 )
                 async for chunk in chunks:
                     sink.write(chunk)
@@ -457,8 +465,8 @@ def migrate_legacy(
 
 
 @app.command()
-def stats(redis_url: RedisUrl = None) -> None:
-    """Students per course, and the total.
+def stats(status: StatusOption = "enrolled", redis_url: RedisUrl = None) -> None:
+    """Enrolled students (--status for others) per course, and the total.
 
     Example: [bold]student-registry stats --redis-url redis://localhost:6379/0[/]
     """
@@ -470,7 +478,7 @@ def stats(redis_url: RedisUrl = None) -> None:
 
     async def work() -> list[CourseCount]:
         try:
-            return await Registry(store).course_stats()
+            return await Registry(store).course_stats(status=status)
         finally:
             await store.close()
 

@@ -59,20 +59,36 @@ async def assert_indexes_consistent(store: RedisStore) -> dict[str, Fields]:
     # ... and the store reports the same key for each (from its hash or derived from its names).
     assert all(fields["sort_key"] == sort_key for sort_key, fields in by_sort_key.items())
 
-    assert set(await client.zrange(keys.order_index(), 0, -1)) == set(by_sort_key)
-    assert set(await client.zrange(keys.first_name_index(), 0, -1)) == {
-        f"{fold(fields['first_name'])}\0{sort_key}" for sort_key, fields in by_sort_key.items()
+    # Enrolled students are in the indexes, withdrawn ones in their twins, each in one only.
+    statuses = {
+        "enrolled": (
+            keys.order_index(),
+            keys.first_name_index(),
+            keys.course_index_prefix(),
+            keys.course_counts(),
+        ),
+        "withdrawn": (
+            keys.withdrawn_order_index(),
+            keys.withdrawn_first_name_index(),
+            keys.withdrawn_course_index_prefix(),
+            keys.withdrawn_course_counts(),
+        ),
     }
-
-    by_course: dict[str, set[str]] = {}
-    for sort_key, fields in by_sort_key.items():
-        by_course.setdefault(fields["course"], set()).add(sort_key)
-    indexed: dict[str, set[str]] = {}
-    async for key in client.scan_iter(match=f"{keys.course_index_prefix()}*", count=500):
-        indexed[key.removeprefix(keys.course_index_prefix())] = set(await client.zrange(key, 0, -1))
-    assert indexed == by_course
-    counts = {course: int(n) for course, n in (await client.hgetall(keys.course_counts())).items()}
-    assert counts == dict(Counter(fields["course"] for fields in students.values()))
+    for status, (order, first, course_prefix, course_counts) in statuses.items():
+        of_status = {k: f for k, f in by_sort_key.items() if f.get("status", "enrolled") == status}
+        assert set(await client.zrange(order, 0, -1)) == set(of_status)
+        assert set(await client.zrange(first, 0, -1)) == {
+            f"{fold(fields['first_name'])}\0{sort_key}" for sort_key, fields in of_status.items()
+        }
+        by_course: dict[str, set[str]] = {}
+        for sort_key, fields in of_status.items():
+            by_course.setdefault(fields["course"], set()).add(sort_key)
+        indexed: dict[str, set[str]] = {}
+        async for key in client.scan_iter(match=f"{course_prefix}*", count=500):
+            indexed[key.removeprefix(course_prefix)] = set(await client.zrange(key, 0, -1))
+        assert indexed == by_course
+        counts = {c: int(n) for c, n in (await client.hgetall(course_counts)).items()}
+        assert counts == dict(Counter(fields["course"] for fields in of_status.values()))
 
     assert await client.hgetall(keys.email_index()) == {
         fields["email"].lower(): student_id

@@ -495,6 +495,7 @@ def student(number: int, **overrides: Any) -> Student:
         "email": None,
         "created_at": now,
         "updated_at": now,
+        "entry_date": now.date(),
     }
     return Student(**(fields | overrides))
 
@@ -512,9 +513,15 @@ async def test_csv_export_has_a_bom_a_header_and_disarmed_formulas() -> None:
         [student(1, email="a@example.org"), student(2, first_name="=HYPERLINK(1)", id="-2")],
         "csv",
     )
-    assert body.startswith(codecs.BOM_UTF8 + b"id,first_name,last_name,birth_date,course,email\r\n")
+    assert body.startswith(
+        codecs.BOM_UTF8 + b"id,first_name,last_name,birth_date,course,email,"
+        b"status,entry_date,exit_date,exit_reason\r\n"
+    )
     rows = list(csv.reader(io.StringIO(body.decode("utf-8-sig"), newline="")))
-    assert rows[1] == ["S1", "Éloïse", "O'Brien, Jr", "2009-04-17", "3eB", "a@example.org"]
+    assert rows[1] == [
+        *("S1", "Éloïse", "O'Brien, Jr", "2009-04-17", "3eB", "a@example.org"),
+        *("enrolled", "2024-09-01", "", ""),
+    ]
     assert rows[2][:2] == ["'-2", "'=HYPERLINK(1)"]
 
 
@@ -544,4 +551,8 @@ async def test_json_and_ndjson_exports_are_valid(count: int) -> None:
             "birth_date": "2009-04-17",
             "course": "3eB",
             "email": None,
+            "status": "enrolled",
+            "entry_date": "2024-09-01",
+            "exit_date": None,
+            "exit_reason": None,
         }

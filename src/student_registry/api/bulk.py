@@ -23,6 +23,7 @@ from litestar.status_codes import (
 from student_registry.api.problems import problem_responses
 from student_registry.domain.bulk import ImportReport, export_students, import_students, read_rows
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
+from student_registry.domain.models import STATUS_FILTER, StatusFilter
 from student_registry.domain.service import Registry
 from student_registry.security.guards import ROLE
 from student_registry.settings import readable_size
@@ -100,10 +101,12 @@ def _filename(fmt: Format, course: str | None) -> str:
     return f"students-{slug}.{fmt}" if slug else f"students.{fmt}"
 
 
-async def _export(registry: Registry, fmt: Format, course: str | None, q: str) -> Stream:
+async def _export(
+    registry: Registry, fmt: Format, course: str | None, q: str, status: StatusFilter
+) -> Stream:
     await registry.check_ready()  # a 503 now, rather than a download that breaks off
     return Stream(
-        export_students(registry, fmt, course=course, q=q),
+        export_students(registry, fmt, course=course, q=q, status=status),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{_filename(fmt, course)}"'},
     )
@@ -113,6 +116,7 @@ EXPORT_PROBLEMS = problem_responses(
     401, 403, 400, 422, 503, when={400: "The request is malformed.", 422: "`q` is longer than 100."}
 )
 Course = Annotated[str | None, QueryParameter(description="Only this course, exactly.")]
+Status = Annotated[StatusFilter, QueryParameter(description=STATUS_FILTER)]
 NamePrefix = Annotated[
     str, QueryParameter(max_length=100, description="Start of the first or last name.")
 ]
@@ -207,10 +211,15 @@ class BulkController(Controller):
         responses=EXPORT_PROBLEMS,
     )
     async def export_csv(
-        self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
+        self,
+        registry: NamedDependency[Registry],
+        course: Course = None,
+        q: NamePrefix = "",
+        status: Status = "enrolled",
     ) -> Stream:
-        """All students (or those of a course or name prefix) as CSV: UTF-8 with BOM, header."""
-        return await _export(registry, "csv", course, q)
+        """All enrolled students (or those of a course or name prefix, or of another status)
+        as CSV: UTF-8 with BOM, header."""
+        return await _export(registry, "csv", course, q, status)
 
     @get(
         "/students.ndjson",
@@ -220,7 +229,12 @@ class BulkController(Controller):
         responses=EXPORT_PROBLEMS,
     )
     async def export_ndjson(
-        self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
+        self,
+        registry: NamedDependency[Registry],
+        course: Course = None,
+        q: NamePrefix = "",
+        status: Status = "enrolled",
     ) -> Stream:
-        """All students (or those of a course or name prefix) as NDJSON, one a line."""
-        return await _export(registry, "ndjson", course, q)
+        """All enrolled students (or those of a course or name prefix, or of another status)
+        as NDJSON, one a line."""
+        return await _export(registry, "ndjson", course, q, status)

@@ -13,7 +13,14 @@ from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from student_registry.api.guards import require_json
 from student_registry.api.problems import problem_responses
 from student_registry.domain.accounts import Actor
-from student_registry.domain.models import Student, StudentCreate, StudentPage, StudentPatch
+from student_registry.domain.models import (
+    STATUS_FILTER,
+    StatusFilter,
+    Student,
+    StudentCreate,
+    StudentPage,
+    StudentPatch,
+)
 from student_registry.domain.preconditions import parse_if_match
 from student_registry.domain.service import IdempotencyKey, Registry
 from student_registry.security.guards import ROLE
@@ -141,12 +148,16 @@ class StudentController(Controller):
                 " order (Dupont Marie, marie dup); case and accents do not matter.",
             ),
         ] = "",
+        status: Annotated[StatusFilter, QueryParameter(description=STATUS_FILTER)] = "enrolled",
     ) -> StudentPage:
-        """Students by last name, first name and id, ignoring case and accents.
+        """Students by last name, first name and id, ignoring case and accents; enrolled ones
+        unless `status` asks for withdrawn ones, or all.
 
         A name search lists them by the name that matched, then in that order.
         """
-        return await registry.list_students(limit=limit, cursor=cursor, course=course, q=q)
+        return await registry.list_students(
+            limit=limit, cursor=cursor, course=course, q=q, status=status
+        )
 
     @get(
         "/{student_id:str}",
@@ -180,7 +191,12 @@ class StudentController(Controller):
             str | None, HeaderParameter(name="If-Match", description=IF_MATCH)
         ] = None,
     ) -> Response[Student]:
-        """Change some fields. 412 when If-Match names an older revision."""
+        """Change some fields. 412 when If-Match names an older revision.
+
+        Withdraw a student with `{"status": "withdrawn", "exit_date": ..., "exit_reason": ...}`
+        (the exit date not in the future, nor before entry_date); reinstate it with
+        `{"status": "enrolled"}`, which clears both. A withdrawn student keeps its record and
+        its history; deleting is for erasure (administrators)."""
         stored = await registry.update_student(student_id, data, if_match=parse_if_match(if_match))
         return Response(stored.student, headers={"ETag": etag(stored.revision)})
 

@@ -27,6 +27,8 @@ Action = Literal[
     "student.create",
     "student.update",
     "student.delete",
+    "student.withdraw",
+    "student.reinstate",
     "student.import",
     "student.export",
     "record.access",

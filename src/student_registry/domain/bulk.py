@@ -24,7 +24,7 @@ from student_registry.domain.bulk_formats import (
     encode_students,
     parser_for,
 )
-from student_registry.domain.models import Student, StudentCreate
+from student_registry.domain.models import StatusFilter, Student, StudentCreate
 from student_registry.domain.service import MAX_ATTEMPTS, Registry, generate_id, to_row
 from student_registry.domain.text import fold, name_matches, search_words
 from student_registry.errors import FieldError, InvalidImport
@@ -405,10 +405,12 @@ async def export_students(
     course: str | None = None,
     q: str = "",
     on_progress: Callable[[int], None] | None = None,
+    status: StatusFilter = "enrolled",
 ) -> AsyncIterator[bytes]:
-    """Every student (of a course, whose names match the search q) encoded, streamed."""
+    """Every student (of a course, whose names match the search q; enrolled unless `status`
+    says otherwise) encoded, streamed."""
     await registry.audit.record_export(course, searched=bool(q))
-    students = registry.export_students(course=course)
+    students = registry.export_students(course=course, status=status)
     if words := search_words(q):
         students = _named(students, words)
     async for chunk in encode_students(students, fmt, on_progress=on_progress):

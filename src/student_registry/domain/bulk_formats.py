@@ -37,7 +37,18 @@ MEDIA_TYPES: dict[Format, str] = {
     "ndjson": "application/x-ndjson",
     "json": "application/json",
 }
-EXPORT_FIELDS = ("id", "first_name", "last_name", "birth_date", "course", "email")
+EXPORT_FIELDS = (
+    "id",
+    "first_name",
+    "last_name",
+    "birth_date",
+    "course",
+    "email",
+    "status",
+    "entry_date",
+    "exit_date",
+    "exit_reason",
+)
 REQUIRED_COLUMNS = ("first_name", "last_name", "birth_date", "course")
 # Header names, folded and with punctuation as spaces, that name each field.
 COLUMN_NAMES = {
@@ -54,6 +65,11 @@ COLUMN_NAMES = {
     ),
     "course": ("course", "class", "classe", "form", "group", "groupe", "cours"),
     "email": ("email", "e mail", "email address", "mail", "courriel"),
+    # Files without these columns import enrolled students, entered the day they are imported.
+    "status": ("status", "enrolment status"),
+    "entry_date": ("entry date", "date of entry", "enrolment date", "enrollment date"),
+    "exit_date": ("exit date", "date of exit", "leaving date", "withdrawal date"),
+    "exit_reason": ("exit reason", "reason for leaving", "withdrawal reason"),
 }
 _COLUMNS = {alias: field for field, aliases in COLUMN_NAMES.items() for alias in aliases} | {
     field.replace("_", " "): field for field in COLUMN_NAMES
@@ -358,6 +374,9 @@ class CsvParser:
         if birth_date := raw.get("birth_date"):
             written_date = birth_date
             raw["birth_date"] = to_iso_date(birth_date) or birth_date
+        for name in ("entry_date", "exit_date"):
+            if written := raw.get(name):
+                raw[name] = to_iso_date(written) or written
         result = validate(raw, line, written_date=written_date)
         if len(record) > len(self.fields) and any(record[len(self.fields) :]):
             problem = FieldError("$", N_("has more cells than the header row has columns"))
@@ -630,6 +649,10 @@ class Exported(Struct, kw_only=True):
     birth_date: str
     course: str
     email: str | None
+    status: str
+    entry_date: str
+    exit_date: str | None
+    exit_reason: str | None
 
 
 def _exported(student: Student) -> Exported:
@@ -640,7 +663,21 @@ def _exported(student: Student) -> Exported:
         birth_date=student.birth_date.isoformat(),
         course=student.course,
         email=student.email,
+        status=student.status,
+        entry_date=student.entry_date.isoformat(),
+        exit_date=student.exit_date.isoformat() if student.exit_date else None,
+        exit_reason=student.exit_reason,
     )
+
+
+def _enrolment_cells(student: Student) -> list[str]:
+    """A student's status, entry date, exit date and reason, as CSV cells."""
+    return [
+        student.status,
+        student.entry_date.isoformat(),
+        student.exit_date.isoformat() if student.exit_date else "",
+        _safe_cell(student.exit_reason or ""),
+    ]
 
 
 def _safe_cell(value: str) -> str:
@@ -692,6 +729,7 @@ def _encode_batch(
                 s.birth_date.isoformat(),
                 _safe_cell(s.course),
                 _safe_cell(s.email or ""),
+                *_enrolment_cells(s),
             ]
             for s in batch
         )

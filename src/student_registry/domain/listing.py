@@ -19,6 +19,7 @@ from student_registry.store.redis_store import (
     WALK_BUDGET,
     Fields,
     RedisStore,
+    StatusFilter,
     Walk,
     WalkStart,
     student_id_of,
@@ -52,7 +53,13 @@ class Lister:
         self.calls = WALK_CALLS
 
     async def page(
-        self, *, limit: int, cursor: str | None, course: str | None, q: str
+        self,
+        *,
+        limit: int,
+        cursor: str | None,
+        course: str | None,
+        q: str,
+        status: StatusFilter = "enrolled",
     ) -> StudentPage:
         """One page: `limit` students at most, from the cursor's place or the beginning."""
         words = search_words(q)
@@ -60,6 +67,9 @@ class Lister:
             problem = SEARCH_WORDS_PROBLEM.format(n=SEARCH_MAX_WORDS)
             raise InvalidSearch([FieldError("q", problem)])
         context = f"{course if course is not None else chr(0)}\0{' '.join(words)}"
+        if status != "enrolled":
+            # A cursor belongs to its status's list; those of enrolled students stay as before.
+            context = f"{status}\0{context}"
         signed = self.codec.decode(cursor) if cursor else None
         searching_all = bool(words) and course is None
         if signed is not None:
@@ -70,7 +80,9 @@ class Lister:
                 raise InvalidCursor(NOT_OURS)
         else:
             plan = -1 if searching_all else 0
-        walk = _Walk(self, words=words, course=course, context=context, signed=signed)
+        walk = _Walk(
+            self, words=words, course=course, context=context, signed=signed, status=status
+        )
         return await walk.page(limit=limit, plan=plan)
 
 
@@ -85,9 +97,11 @@ class _Walk:
         course: str | None,
         context: str,
         signed: SignedCursor | None,
+        status: StatusFilter = "enrolled",
     ) -> None:
         self.store, self.codec, self.lister = lister.store, lister.codec, lister
         self.words, self.course, self.context, self.signed = words, course, context, signed
+        self.status = status
 
     async def collect(self, *, plan: int, wanted: int, cursor: Cursor | None) -> Collected:
         """Up to `wanted` students from the cursor's place (the beginning without one)."""
@@ -101,6 +115,7 @@ class _Walk:
         for _ in range(self.lister.calls):
             walk = await self.store.walk(
                 course=self.course,
+                status=self.status,
                 words=self.words,
                 plan=plan,
                 wanted=wanted - len(entries),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
@@ -74,6 +74,49 @@ BirthDate = Annotated[
     date,
     Meta(description="YYYY-MM-DD, from 1900-01-01 up to today.", examples=["2009-04-17"]),
 ]
+# Which students a list, a count or an export shows (the store's StatusFilter).
+StatusFilter = Literal["enrolled", "withdrawn", "all"]
+STATUS_FILTER = (
+    "Which students: `enrolled` (the default), `withdrawn`, or `all` of them. Cursors belong"
+    " to the status they were issued for."
+)
+Status = Annotated[
+    Literal["enrolled", "withdrawn"],
+    Meta(
+        description="`enrolled`, or `withdrawn` (radié): a withdrawn student has an exit_date"
+        " and an exit_reason, and is listed only when asked for (`status=withdrawn|all`)."
+        " Setting `enrolled` again reinstates the student and clears both."
+    ),
+]
+EntryDate = Annotated[
+    date,
+    Meta(
+        description="The date of enrolment, YYYY-MM-DD, from 1900-01-01 up to a year ahead;"
+        " today (UTC) when absent at registration.",
+        examples=["2024-09-02"],
+    ),
+]
+ExitDate = Annotated[
+    date,
+    Meta(
+        description="The date the student left, YYYY-MM-DD: required when withdrawn, and only"
+        " then; not before entry_date, and not in the future (UTC): a withdrawal is recorded"
+        " once it has happened.",
+        examples=["2025-02-14"],
+    ),
+]
+ExitReason = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=rules.TEXT_INPUT_MAX,
+        extra_json_schema=TEXT_SCHEMA,
+        pattern=rules.TEXT_PATTERN,
+        description="Why the student left, 1-100 characters once trimmed: required when"
+        " withdrawn, and only then.",
+        examples=["Moved to Lyon"],
+    ),
+]
 
 
 class StudentCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -85,9 +128,14 @@ class StudentCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     course: Course
     id: StudentId | None = None
     email: Email | None = None
+    status: Status = "enrolled"
+    entry_date: EntryDate | None = None
+    exit_date: ExitDate | None = None
+    exit_reason: ExitReason | None = None
 
     def __post_init__(self) -> None:
         rules.normalize(self)
+        rules.check_enrolment(self)
 
 
 class StudentPatch(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -98,9 +146,14 @@ class StudentPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     birth_date: BirthDate | UnsetType = UNSET
     course: Course | UnsetType = UNSET
     email: Email | UnsetType | None = UNSET
+    status: Status | UnsetType = UNSET
+    entry_date: EntryDate | UnsetType = UNSET
+    exit_date: ExitDate | UnsetType | None = UNSET
+    exit_reason: ExitReason | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         rules.normalize(self)
+        rules.check_enrolment_dates(self)
 
 
 class Student(Struct, kw_only=True):
@@ -114,6 +167,10 @@ class Student(Struct, kw_only=True):
     email: str | None = None
     created_at: datetime
     updated_at: datetime
+    status: Literal["enrolled", "withdrawn"] = "enrolled"
+    entry_date: date
+    exit_date: date | None = None
+    exit_reason: str | None = None
 
 
 class StoredStudent(Struct, kw_only=True):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 import unicodedata
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from student_registry.domain.text import compose
@@ -28,6 +28,8 @@ EMAIL_PATTERN = (
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 TEXT_FIELDS = ("first_name", "last_name", "course")
+# Texts a student may have, held to the same rules when present.
+OPTIONAL_TEXT_FIELDS = ("exit_reason",)
 # Names the API uses under /api/v1/students/ for something else than a student.
 RESERVED_IDS = frozenset({"import"})
 
@@ -38,6 +40,10 @@ MESSAGES = {
     "course": N_("must be 1 to 100 characters, with no control characters"),
     "email": N_("must be a valid email address, like name@example.org"),
     "birth_date": N_("must be a date written YYYY-MM-DD"),
+    "status": N_("must be enrolled or withdrawn"),
+    "entry_date": N_("must be a date written YYYY-MM-DD"),
+    "exit_date": N_("must be a date written YYYY-MM-DD"),
+    "exit_reason": N_("must be 1 to 100 characters, with no control characters"),
 }
 RESERVED_ID = N_("is reserved by the API (/api/v1/students/import); choose another")
 REQUIRED = N_("is required")
@@ -153,13 +159,15 @@ def field_problem(name: str, value: Any) -> str | None:
             return MESSAGES["id"]
         if value in RESERVED_IDS:
             return RESERVED_ID
-    if name in TEXT_FIELDS and isinstance(value, str):
+    if name in (*TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS) and isinstance(value, str):
         return clean_text(name, value)[1]
     if name == "birth_date" and isinstance(value, date):
         if value > today():
             return FUTURE_BIRTH_DATE
         if value < EARLIEST_BIRTH_DATE:
             return EARLY_BIRTH_DATE
+    if name in ENROLMENT_DATES and isinstance(value, date):
+        return enrolment_date_problem(name, value)
     return None
 
 
@@ -168,7 +176,7 @@ def normalize(model: Any) -> None:
     student_id = getattr(model, "id", None)
     if isinstance(student_id, str) and (problem := field_problem("id", student_id)):
         raise ValueError(f"id {problem}")
-    for name in TEXT_FIELDS:
+    for name in (*TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS):
         value = getattr(model, name)
         if isinstance(value, str):
             value, problem = clean_text(name, value)
@@ -180,3 +188,73 @@ def normalize(model: Any) -> None:
     birth_date = model.birth_date
     if isinstance(birth_date, date) and (problem := field_problem("birth_date", birth_date)):
         raise ValueError(f"birth_date {problem}")
+
+
+# Enrolment and withdrawal (radiation). Days are UTC days: the settings name no time zone.
+ENROLMENT_DATES = ("entry_date", "exit_date")
+ENROLMENT_FIELDS = ("status", "entry_date", "exit_date", "exit_reason")
+# A school registers pupils for the next school year months ahead, never years.
+ENTRY_AHEAD = timedelta(days=366)
+FUTURE_EXIT_DATE = N_("must not be in the future: record a withdrawal once it has happened")
+FAR_ENTRY_DATE = N_("must not be more than a year ahead")
+EARLY_DATE = N_("must not be before 1900-01-01")
+WITHDRAWAL_REQUIRES = N_("is required when the student is withdrawn")
+ENROLLED_HAS_NO = N_("must be empty unless the student is withdrawn")
+EXIT_BEFORE_ENTRY = N_("must not be before the entry date ({entry})")
+
+
+def utc_today() -> date:
+    """Today's date in UTC: the day a registration without an entry date enters on."""
+    return datetime.now(UTC).date()
+
+
+def enrolment_date_problem(name: str, value: date) -> str | None:
+    """What is wrong with an entry or exit date on its own, or None."""
+    if value < EARLIEST_BIRTH_DATE:
+        return EARLY_DATE
+    if name == "exit_date" and value > utc_today():
+        return FUTURE_EXIT_DATE
+    if name == "entry_date" and value > utc_today() + ENTRY_AHEAD:
+        return FAR_ENTRY_DATE
+    return None
+
+
+def enrolment_problems(
+    *, status: str, entry_date: date | None, exit_date: date | None, exit_reason: str | None
+) -> list[tuple[str, str]]:
+    """What is wrong with a student's status and its dates taken together: (field, message).
+
+    A withdrawn student has an exit date and a reason, an enrolled one neither; a student
+    leaves no earlier than it entered (today, when it has no entry date yet)."""
+    problems = []
+    withdrawn = status == "withdrawn"
+    for name, value in (("exit_date", exit_date), ("exit_reason", exit_reason)):
+        if withdrawn and value is None:
+            problems.append((name, WITHDRAWAL_REQUIRES))
+        elif not withdrawn and value is not None:
+            problems.append((name, ENROLLED_HAS_NO))
+    entered = entry_date or utc_today()
+    if exit_date is not None and exit_date < entered:
+        problems.append(("exit_date", EXIT_BEFORE_ENTRY.format(entry=entered.isoformat())))
+    return problems
+
+
+def check_enrolment(model: Any) -> None:
+    """Raise ValueError naming the first problem of a model's status and its dates."""
+    problems = enrolment_problems(
+        status=model.status,
+        entry_date=model.entry_date,
+        exit_date=model.exit_date,
+        exit_reason=model.exit_reason,
+    )
+    for name, problem in problems:
+        raise ValueError(f"{name} {problem}")
+    check_enrolment_dates(model)
+
+
+def check_enrolment_dates(model: Any) -> None:
+    """Raise ValueError naming the first entry or exit date of a model that is out of bounds."""
+    for name in ENROLMENT_DATES:
+        value = getattr(model, name)
+        if isinstance(value, date) and (problem := enrolment_date_problem(name, value)):
+            raise ValueError(f"{name} {problem}")

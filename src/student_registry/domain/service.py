@@ -28,12 +28,20 @@ from student_registry.domain.preconditions import Precondition
 from student_registry.domain.text import compose, make_sort_key
 from student_registry.errors import (
     Conflict,
+    FieldError,
+    InvalidStudent,
     StaleRevision,
     StudentExists,
     StudentNotFound,
 )
 from student_registry.store.audit_store import AuditTrail
-from student_registry.store.redis_store import Expected, RedisStore, StudentRow, from_micros
+from student_registry.store.redis_store import (
+    Expected,
+    RedisStore,
+    StatusFilter,
+    StudentRow,
+    from_micros,
+)
 
 ID_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford's base32: no I, L, O, U
 GENERATED_ID_LENGTH = 10
@@ -55,7 +63,11 @@ def generate_id() -> str:
 
 def _as_read(current: StoredStudent) -> Expected:
     """What a write expects to find: the student as it was read."""
-    return Expected(revision=current.revision, course=current.student.course)
+    return Expected(
+        revision=current.revision,
+        course=current.student.course,
+        withdrawn=current.student.status == "withdrawn",
+    )
 
 
 async def _back_off(attempt: int) -> None:
@@ -75,6 +87,9 @@ TRAILED_FIELDS = {
     "birth_date": "b",
     "course": "c",
     "email": "e",
+    "entry_date": "n",
+    "exit_date": "w",
+    "exit_reason": "r",
 }
 
 
@@ -101,7 +116,36 @@ def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
         sort_key=make_sort_key(
             last_name=student.last_name, first_name=student.first_name, student_id=student_id
         ),
+        **_enrolment_of(student),
     )
+
+
+def _enrolment_of(student: Student | StudentCreate) -> dict[str, str]:
+    """The store's form of a student's status: its dates, and why it left."""
+    return {
+        "entry_date": student.entry_date.isoformat() if student.entry_date else "",
+        "exit_date": student.exit_date.isoformat() if student.exit_date else "",
+        "exit_reason": student.exit_reason or "",
+    }
+
+
+def _reinstating(changes: dict[str, object]) -> dict[str, object]:
+    """A change's fields, with the exit date and reason cleared when it reinstates."""
+    if changes.get("status") == "enrolled":
+        return {"exit_date": None, "exit_reason": None, **changes}
+    return changes
+
+
+def check_enrolment(student: Student) -> None:
+    """Raise InvalidStudent when a student's status and dates do not go together."""
+    problems = rules.enrolment_problems(
+        status=student.status,
+        entry_date=student.entry_date,
+        exit_date=student.exit_date,
+        exit_reason=student.exit_reason,
+    )
+    if problems:
+        raise InvalidStudent([FieldError(path=name, message=text) for name, text in problems])
 
 
 class IdempotencyKey(NamedTuple):
@@ -172,6 +216,10 @@ class Registry:
                 email=data.email,
                 created_at=now,
                 updated_at=now,
+                status=data.status,
+                entry_date=data.entry_date or now.date(),
+                exit_date=data.exit_date,
+                exit_reason=data.exit_reason,
             )
             return StoredStudent(student=student, revision=revision)
         raise StudentExists("(generated)")
@@ -210,27 +258,40 @@ class Registry:
         return StudentRecord(student=stored.student, history=await self.audit.history(student_id))
 
     async def list_students(
-        self, *, limit: int, cursor: str | None = None, course: str | None = None, q: str = ""
+        self,
+        *,
+        limit: int,
+        cursor: str | None = None,
+        course: str | None = None,
+        q: str = "",
+        status: StatusFilter = "enrolled",
     ) -> StudentPage:
-        """A page of students in alphabetical order, or of a course, or of a name search.
+        """A page of students in alphabetical order, or of a course, or of a name search; of
+        enrolled students unless `status` says otherwise.
 
         A search lists by the name that matched, then alphabetically (see walk.lua).
         Raises InvalidCursor (StaleCursor when the page's student is gone) or InvalidSearch.
         """
         course = compose(course) if course is not None else None
-        return await self.lister.page(limit=limit, cursor=cursor, course=course, q=q)
+        return await self.lister.page(limit=limit, cursor=cursor, course=course, q=q, status=status)
 
     async def update_student(
         self, student_id: str, patch: StudentPatch, *, if_match: Precondition | None = None
     ) -> StoredStudent:
-        """Apply a partial change. Raises StudentNotFound, StaleRevision or EmailTaken."""
-        changes = {
-            f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET
-        }
+        """Apply a partial change. Raises StudentNotFound, StaleRevision, EmailTaken, or
+        InvalidStudent when the status and its dates do not go together once merged.
+
+        Setting `status` to withdrawn withdraws the student (with an exit date and reason);
+        setting it to enrolled reinstates it, and clears them.
+        """
+        changes = _reinstating(
+            {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
+        )
         op = self.store.new_operation()
         for attempt in range(UPDATE_ATTEMPTS):
             current = await self._current(student_id, if_match)
             merged = msgspec.structs.replace(current.student, **changes)
+            check_enrolment(merged)
             try:
                 revision, updated_at = await self.store.replace(
                     to_row(merged, student_id),
@@ -275,15 +336,17 @@ class Registry:
             raise StaleRevision(student_id)
         return current
 
-    async def export_students(self, *, course: str | None = None) -> AsyncIterator[Student]:
-        """Every student in order, streamed."""
+    async def export_students(
+        self, *, course: str | None = None, status: StatusFilter = "enrolled"
+    ) -> AsyncIterator[Student]:
+        """Every student of a status (enrolled by default) in order, streamed."""
         course = compose(course) if course is not None else None
-        async for fields in self.store.iter_all(course=course):
+        async for fields in self.store.iter_all(course=course, status=status):
             yield student_from_hash(fields).student
 
-    async def course_stats(self) -> list[CourseCount]:
-        """Students per course, by course name."""
-        counts = await self.store.course_counts()
+    async def course_stats(self, *, status: StatusFilter = "enrolled") -> list[CourseCount]:
+        """Students of a status (enrolled by default) per course, by course name."""
+        counts = await self.store.course_counts(status)
         return [CourseCount(course=c, students=n) for c, n in sorted(counts.items())]
 
     async def popular_courses(self, *, limit: int) -> list[CourseCount]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, TypeVar
 
 import msgspec
@@ -32,7 +33,32 @@ def explain(raw: Any, model: type[StudentCreate] | type[StudentPatch]) -> list[F
             continue
         if value is not None and (problem := rules.field_problem(field.name, value)):
             errors.append(FieldError(path=field.encode_name, message=problem))
+    if not errors and model is StudentCreate:
+        errors = enrolment_errors(raw)
     return errors
+
+
+def enrolment_errors(raw: dict[str, Any]) -> list[FieldError]:
+    """The problems of a registration's status and dates taken together, once each is valid."""
+    values = msgspec.convert(
+        {k: v for k, v in raw.items() if k in rules.ENROLMENT_FIELDS}, _Enrolment
+    )
+    problems = rules.enrolment_problems(
+        status=values.status,
+        entry_date=values.entry_date,
+        exit_date=values.exit_date,
+        exit_reason=values.exit_reason,
+    )
+    return [FieldError(path=name, message=message) for name, message in problems]
+
+
+class _Enrolment(msgspec.Struct, kw_only=True):
+    """A registration's status and dates, already checked one by one."""
+
+    status: str = "enrolled"
+    entry_date: date | None = None
+    exit_date: date | None = None
+    exit_reason: str | None = None
 
 
 def parse(raw: Any, model: type[ModelT]) -> ModelT:

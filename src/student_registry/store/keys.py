@@ -6,6 +6,10 @@ score 0, so ``ZRANGE ... BYLEX`` walks students in alphabetical order. Names nev
 index as one index of ``name\0sort key`` entries, each student in it under both of its names:
 any prefix is then two BYLEX ranges, merged (walk.lua).
 
+Withdrawn students are in indexes of their own, twins of those of enrolled students (``sr:w:``):
+each status is listed by walking its own indexes, and both by merging them. The script that
+withdraws or reinstates a student moves its members from one set to the other.
+
 Lua scripts receive every key they touch in KEYS, as Redis asks (Cluster and proxies route by
 them), but for those no caller can know before the script has read what names them:
 - the hashes of the students an index walk finds (walk.lua);
@@ -39,6 +43,11 @@ STUDENT_FIELDS = {
     # The member of the indexes, to remove it when names change; absent when the scripts can
     # derive it from the names (ASCII names: lower-cased last, first, id; see lib.lua).
     "k": "sort_key",
+    # Enrolment and withdrawal. An enrolled student has no w: the absence of a field means
+    # enrolled, so the many enrolled students pay nothing for the status.
+    "n": "entry_date",  # YYYYMMDD; absent when it is the day of t (UTC), as in older hashes
+    "w": "exit_date",  # YYYYMMDD; present only while the student is withdrawn
+    "r": "exit_reason",  # present only while the student is withdrawn
 }
 
 
@@ -53,8 +62,8 @@ def student_key_prefix() -> str:
 
 
 def order_index() -> str:
-    """Sorted set of every student's sort key: the alphabetical list, and the students by last
-    name for name search."""
+    """Sorted set of every enrolled student's sort key: the alphabetical list, and the students
+    by last name for name search. (Withdrawn students are in withdrawn_order_index.)"""
     return f"{PREFIX}:idx:order"
 
 
@@ -74,8 +83,35 @@ def course_index_prefix() -> str:
 
 
 def course_counts() -> str:
-    """Hash course -> number of students: the course list and the statistics."""
+    """Hash course -> number of enrolled students: the course list and the statistics."""
     return f"{PREFIX}:courses"
+
+
+def withdrawn_order_index() -> str:
+    """Sorted set of the sort keys of withdrawn students: order_index's twin. A student is in
+    one of the two, moved by the script that withdraws or reinstates it, so that listing
+    either status stays an index walk."""
+    return f"{PREFIX}:w:idx:order"
+
+
+def withdrawn_first_name_index() -> str:
+    """Sorted set like first_name_index, of withdrawn students."""
+    return f"{PREFIX}:w:idx:first"
+
+
+def withdrawn_course_index(course: str) -> str:
+    """Sorted set of the sort keys of one course's withdrawn students."""
+    return f"{withdrawn_course_index_prefix()}{course}"
+
+
+def withdrawn_course_index_prefix() -> str:
+    """Prefix of the per-course sorted sets of withdrawn students."""
+    return f"{PREFIX}:w:idx:course:"
+
+
+def withdrawn_course_counts() -> str:
+    """Hash course -> number of withdrawn students (course_counts counts the enrolled)."""
+    return f"{PREFIX}:w:courses"
 
 
 def email_index() -> str:
@@ -203,6 +239,8 @@ AUDIT_ACTIONS = {
     "sc": "student.create",
     "su": "student.update",
     "sd": "student.delete",
+    "sw": "student.withdraw",  # a change that withdraws the student
+    "sr": "student.reinstate",  # a change that makes a withdrawn student enrolled again
     "si": "student.import",
     "se": "student.export",
     "ra": "record.access",

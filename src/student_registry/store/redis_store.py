@@ -39,6 +39,8 @@ from student_registry.store.client import (
 )
 
 ConflictMode = Literal["fail", "skip", "update"]
+# Which students a list, a count or an export shows: enrolled ones (the default), or others.
+StatusFilter = Literal["enrolled", "withdrawn", "all"]
 
 # A student as the store reads it: full field names, times as datetimes.
 Fields = dict[str, Any]
@@ -81,13 +83,24 @@ class StudentRow(NamedTuple):
     email: str
     email_norm: str
     sort_key: str
+    # YYYY-MM-DD; '' keeps the stored entry date (a new student's: the day it is created).
+    entry_date: str = ""
+    exit_date: str = ""  # YYYY-MM-DD when withdrawn, '' when enrolled
+    exit_reason: str = ""
+
+    @property
+    def withdrawn(self) -> bool:
+        """Whether the row is of a withdrawn student."""
+        return bool(self.exit_date)
 
 
 class Expected(NamedTuple):
-    """The student a change or a delete expects to find: at this revision, in this course."""
+    """The student a change or a delete expects to find: at this revision, in this course,
+    with this status (whose indexes it leaves)."""
 
     revision: str
     course: str
+    withdrawn: bool = False
 
 
 class Trace(NamedTuple):
@@ -164,9 +177,14 @@ def from_micros(value: str) -> datetime:
 def _stored(row: StudentRow) -> StudentRow:
     """A row with its values as the hash keeps them: the birth date as YYYYMMDD.
 
-    Redis keeps a field of digits in a listpack as an integer: 6 bytes instead of 12.
+    Redis keeps a field of digits in a listpack as an integer: 6 bytes instead of 12. So are
+    the entry and exit dates.
     """
-    return row._replace(birth_date=row.birth_date.replace("-", ""))
+    return row._replace(
+        birth_date=row.birth_date.replace("-", ""),
+        entry_date=row.entry_date.replace("-", ""),
+        exit_date=row.exit_date.replace("-", ""),
+    )
 
 
 def _duplicates_arg(allowed: bool) -> str:
@@ -189,21 +207,36 @@ def _ascii_lower(text: str) -> str:
     return text.encode().lower().decode()
 
 
+def _iso_date(stored: str) -> str:
+    """A stored date (YYYYMMDD, or YYYY-MM-DD) as YYYY-MM-DD."""
+    return stored if "-" in stored else f"{stored[:4]}-{stored[4:6]}-{stored[6:]}"
+
+
 def _student(student_id: str, stored: dict[str, str]) -> Fields:
     fields: Fields = {keys.STUDENT_FIELDS[name]: value for name, value in stored.items()}
     if "k" not in stored:
         fields["sort_key"] = derived_sort_key(student_id, stored["f"], stored["l"])
     # The revision: the time of the last write (u, else t), or v in hashes written before.
     fields.setdefault("revision", stored.get("u") or stored["t"])
-    born = fields["birth_date"]
-    if "-" not in born:
-        fields["birth_date"] = f"{born[:4]}-{born[4:6]}-{born[6:]}"
+    fields["birth_date"] = _iso_date(fields["birth_date"])
     created_at = fields["created_at"] = from_micros(fields["created_at"])
+    _read_enrolment(fields, created_at)
     # Absent until the first change.
     updated = fields.get("updated_at")
     fields["updated_at"] = from_micros(updated) if updated else created_at
     fields["id"] = student_id
     return fields
+
+
+def _read_enrolment(fields: Fields, created_at: datetime) -> None:
+    """The status and dates of a hash: without n, the student entered the day it was created
+    (UTC); without w it is enrolled, as every hash written before withdrawals existed."""
+    entered = fields.get("entry_date")
+    fields["entry_date"] = _iso_date(entered) if entered else created_at.date().isoformat()
+    left = fields.get("exit_date")
+    if left:
+        fields["exit_date"] = _iso_date(left)
+        fields["status"] = "withdrawn"
 
 
 def _pairs(flat: Sequence[str]) -> dict[str, str]:
@@ -236,15 +269,31 @@ def _index_keys(op: Operation) -> list[str]:
     ]
 
 
+def _status_keys() -> list[str]:
+    """The keys every write script declares last (lib.lua): the withdrawn students' indexes."""
+    return [
+        keys.withdrawn_order_index(),
+        keys.withdrawn_first_name_index(),
+        keys.withdrawn_course_counts(),
+    ]
+
+
+def course_index_of(course: str, *, withdrawn: bool) -> str:
+    """The index of a course's enrolled or withdrawn students."""
+    return keys.withdrawn_course_index(course) if withdrawn else keys.course_index(course)
+
+
 def _import_keys(rows: Sequence[StudentRow], op: Operation) -> list[str]:
-    """What import.lua declares: the rows' hashes, then their courses' indexes, each once."""
-    courses = dict.fromkeys(row.course for row in rows)
+    """What import.lua declares: the rows' hashes, then their courses' indexes (of the rows'
+    status), each once."""
+    courses = dict.fromkeys((row.withdrawn, row.course) for row in rows)
     return [
         *_index_keys(op),
         *(keys.student_key(row.id) for row in rows),
-        *(keys.course_index(course) for course in courses),
+        *(course_index_of(course, withdrawn=withdrawn) for withdrawn, course in courses),
         keys.audit_stream(),
         *(key for row in rows for key in history_keys(row.id)),
+        *_status_keys(),
     ]
 
 
@@ -395,8 +444,9 @@ class RedisStore:
             keys=[
                 *_index_keys(op),
                 keys.student_key(row.id),
-                keys.course_index(row.course),
+                course_index_of(row.course, withdrawn=row.withdrawn),
                 *_trail_keys(row.id),
+                *_status_keys(),
             ],
             args=[
                 op.ttl_ms,
@@ -435,9 +485,10 @@ class RedisStore:
             keys=[
                 *_index_keys(op),
                 keys.student_key(row.id),
-                keys.course_index(row.course),
-                keys.course_index(expected.course),
+                course_index_of(row.course, withdrawn=row.withdrawn),
+                course_index_of(expected.course, withdrawn=expected.withdrawn),
                 *_trail_keys(row.id),
+                *_status_keys(),
             ],
             args=[
                 op.ttl_ms,
@@ -466,8 +517,9 @@ class RedisStore:
             keys=[
                 *_index_keys(op),
                 keys.student_key(student_id),
-                keys.course_index(expected.course),
+                course_index_of(expected.course, withdrawn=expected.withdrawn),
                 *_trail_keys(student_id),
+                *_status_keys(),
             ],
             args=[
                 op.ttl_ms,
@@ -507,6 +559,7 @@ class RedisStore:
             on_conflict,
             "1" if atomic else "0",
             _duplicates_arg(allow_duplicates),
+            keys.withdrawn_course_index_prefix(),
         ]
         for row in rows:
             args.extend(_stored(row))
@@ -533,11 +586,12 @@ class RedisStore:
                 for row in rows:
                     names = _names_of(row)
                     # Ids are ASCII letters, digits, _ and -: all sort before DEL.
-                    pipe.zrange(keys.order_index(), f"[{names}", f"({names}\x7f", bylex=True)
+                    for order in (keys.order_index(), keys.withdrawn_order_index()):
+                        pipe.zrange(order, f"[{names}", f"({names}\x7f", bylex=True)
                 named: list[list[str]] = await pipe.execute()
             ids = [
-                [m[len(_names_of(row)) :] for m in found]
-                for row, found in zip(rows, named, strict=True)
+                [m[len(_names_of(row)) :] for m in [*enrolled, *withdrawn]]
+                for row, enrolled, withdrawn in zip(rows, named[::2], named[1::2], strict=True)
             ]
             async with self.client.pipeline(transaction=False) as pipe:
                 for found in ids:
@@ -580,6 +634,7 @@ class RedisStore:
         self,
         *,
         course: str | None,
+        status: StatusFilter = "enrolled",
         words: Sequence[str] = (),
         plan: int = 0,
         wanted: int,
@@ -592,9 +647,15 @@ class RedisStore:
 
         Raises StaleCursor when the student it starts from no longer exists.
         """
-        walk_keys = [keys.order_index(), keys.first_name_index()]
-        if course is not None:
-            walk_keys.append(keys.course_index(course))
+        walk_keys: list[str] = []
+        if status != "withdrawn":
+            walk_keys += [keys.order_index(), keys.first_name_index()]
+            if course is not None:
+                walk_keys.append(keys.course_index(course))
+        if status != "enrolled":
+            walk_keys += [keys.withdrawn_order_index(), keys.withdrawn_first_name_index()]
+            if course is not None:
+                walk_keys.append(keys.withdrawn_course_index(course))
         if start is not None and start.student_id:
             walk_keys.append(keys.student_key(start.student_id))
             how, value = "id", start.student_id
@@ -613,6 +674,7 @@ class RedisStore:
             value,
             "f" if start is not None and start.at_first else "l",
             "1" if course is not None else "0",
+            "1" if status == "all" else "0",
             *words,
         ]
         with _translate_errors():
@@ -634,26 +696,40 @@ class RedisStore:
             entries=entries,
         )
 
-    async def iter_all(self, *, course: str | None, batch: int = 1000) -> AsyncIterator[Fields]:
-        """Every student in order, read a batch at a time: constant memory for any count."""
+    async def iter_all(
+        self, *, course: str | None, status: StatusFilter = "enrolled", batch: int = 1000
+    ) -> AsyncIterator[Fields]:
+        """Every student of a status in order, read a batch at a time: constant memory."""
         start: WalkStart | None = None
         while True:
-            # Every member a list reads is one of its students: the budget is the batch.
-            walk = await self.walk(course=course, wanted=batch, start=start, budget=batch)
+            # Every member a list reads is one of its students: the budget is the batch (two
+            # when both statuses' indexes are read side by side).
+            walk = await self.walk(
+                course=course, status=status, wanted=batch, start=start, budget=2 * batch
+            )
             for _, fields in walk.entries:
                 yield fields
             if walk.exhausted or not walk.entries:
                 return
             start = WalkStart(position=walk.entries[-1][0])
 
-    async def course_counts(self) -> dict[str, int]:
-        """Number of students per course."""
+    async def course_counts(self, status: StatusFilter = "enrolled") -> dict[str, int]:
+        """Number of students of a status per course."""
+        names = {
+            "enrolled": [keys.course_counts()],
+            "withdrawn": [keys.withdrawn_course_counts()],
+            "all": [keys.course_counts(), keys.withdrawn_course_counts()],
+        }[status]
+        totals: dict[str, int] = {}
         with _translate_errors():
-            counts = cast(Fields, await self.client.hgetall(keys.course_counts()))
-        return {course: int(n) for course, n in counts.items()}
+            for name in names:
+                counts = cast(Fields, await self.client.hgetall(name))
+                for course, n in counts.items():
+                    totals[course] = totals.get(course, 0) + int(n)
+        return totals
 
     async def count(self) -> int:
-        """Number of students."""
+        """Number of enrolled students."""
         with _translate_errors():
             total: int = await self.client.zcard(keys.order_index())
         return total

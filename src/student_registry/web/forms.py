@@ -11,6 +11,8 @@ from student_registry.domain.models import Student
 from student_registry.web.i18n import explain_date, format_date
 
 FIELDS = ("id", "first_name", "last_name", "birth_date", "course", "email")
+# The fields of the form that withdraws a student.
+WITHDRAWAL_FIELDS = ("exit_date", "exit_reason")
 
 
 def form_values(form: Mapping[str, Any], fields: tuple[str, ...] = FIELDS) -> dict[str, str]:
@@ -28,17 +30,20 @@ def to_raw(values: Mapping[str, str]) -> dict[str, str]:
     return {name: value for name, value in values.items() if value}
 
 
-def read_dates(values: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
-    """A raw mapping with the typed date as YYYY-MM-DD, and what is wrong with a date that is
+def read_dates(
+    values: Mapping[str, str], names: tuple[str, ...] = ("birth_date",)
+) -> tuple[dict[str, str], dict[str, str]]:
+    """A raw mapping with the typed dates as YYYY-MM-DD, and what is wrong with a date that is
     not one (``31/02/2020``), by field. Day first and year first are both read."""
     raw = to_raw(values)
     problems: dict[str, str] = {}
-    if typed := raw.get("birth_date"):
-        read = to_iso(typed)
-        if isinstance(read, DateProblem):
-            problems["birth_date"] = explain_date(read)
-        else:
-            raw["birth_date"] = read
+    for name in names:
+        if typed := raw.get(name):
+            read = to_iso(typed)
+            if isinstance(read, DateProblem):
+                problems[name] = explain_date(read)
+            else:
+                raw[name] = read
     return raw, problems
 
 

@@ -69,6 +69,10 @@ FIELD_LABELS = {
     "birth_date": N_("Date of birth"),
     "course": N_("Course"),
     "email": N_("Email"),
+    "status": N_("Status"),
+    "entry_date": N_("Date of entry"),
+    "exit_date": N_("Date of leaving"),
+    "exit_reason": N_("Reason for leaving"),
 }
 # The roles as the Users page names them (the form sends the role itself).
 ROLE_NAMES = (N_("viewer"), N_("staff"), N_("admin"))

@@ -20,7 +20,7 @@ from litestar.status_codes import (
 
 from student_registry.domain import rules
 from student_registry.domain.cursors import MAX_LENGTH as CURSOR_MAX_LENGTH
-from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.models import StatusFilter, StoredStudent, StudentCreate, StudentPatch
 from student_registry.domain.preconditions import exact_revision
 from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
@@ -93,9 +93,18 @@ def _status_of(exc: RegistryError) -> int:
     return HTTP_422_UNPROCESSABLE_ENTITY
 
 
-def _list_url(*, q: str, course: str, cursor: str | None = None, number: int = 1) -> str:
+def _list_url(
+    *,
+    q: str,
+    course: str,
+    cursor: str | None = None,
+    number: int = 1,
+    status: StatusFilter = "enrolled",
+) -> str:
     """A page of the list: one cursor and the page's number, never the pages before it."""
     params = {k: v for k, v in (("q", q), ("course", course)) if v}
+    if status != "enrolled":
+        params["status"] = status
     if cursor:
         params.update(cursor=cursor, page=str(number))
     return "/?" + urlencode(params) if params else "/"
@@ -114,6 +123,7 @@ class PageController(Controller):
         course: str = "",
         cursor: str = "",
         number: int = 1,
+        status: StatusFilter = "enrolled",
         notice: str = "",
         values: dict[str, str] | None = None,
         errors: dict[str, str] | None = None,
@@ -121,17 +131,23 @@ class PageController(Controller):
         status_code: int = 200,
     ) -> Template:
         page = await registry.list_students(
-            limit=PAGE_SIZE, cursor=cursor or None, course=course or None, q=q
+            limit=PAGE_SIZE, cursor=cursor or None, course=course or None, q=q, status=status
         )
         # The number only labels the page; the first page is the one with nothing before it.
         number = number if page.previous_cursor else 1
         previous_url = next_url = None
         if page.previous_cursor:
             previous_url = _list_url(
-                q=q, course=course, cursor=page.previous_cursor, number=max(1, number - 1)
+                q=q,
+                course=course,
+                cursor=page.previous_cursor,
+                number=max(1, number - 1),
+                status=status,
             )
         if page.next_cursor:
-            next_url = _list_url(q=q, course=course, cursor=page.next_cursor, number=number + 1)
+            next_url = _list_url(
+                q=q, course=course, cursor=page.next_cursor, number=number + 1, status=status
+            )
         courses = await registry.popular_courses(limit=COURSE_SUGGESTIONS)
         return Template(
             template_name="index.html",
@@ -140,12 +156,13 @@ class PageController(Controller):
                 "page": page,
                 "q": q,
                 "course": course,
+                "status": status,
                 "courses": courses,
                 "page_number": number,
                 "page_count": max(number, math.ceil(page.total / PAGE_SIZE)),
                 "previous_url": previous_url,
                 "next_url": next_url,
-                "searching": bool(q or course or cursor),
+                "searching": bool(q or course or cursor or status != "enrolled"),
                 "notice": notice,
                 "values": values or {},
                 "errors": errors or {},
@@ -165,6 +182,7 @@ class PageController(Controller):
         restarted: FromQuery[bool] = False,
         registered: Annotated[str, QueryParameter(max_length=64)] = "",
         deleted: Annotated[str, QueryParameter(max_length=300)] = "",
+        status: FromQuery[StatusFilter] = "enrolled",
     ) -> Template | Redirect:
         """The registration form and the list of students."""
         notice = ""
@@ -184,11 +202,19 @@ class PageController(Controller):
         course = course.strip()
         try:
             return await self._render_index(
-                registry, q=q.strip(), course=course, cursor=cursor, number=page, notice=notice
+                registry,
+                q=q.strip(),
+                course=course,
+                cursor=cursor,
+                number=page,
+                status=status,
+                notice=notice,
             )
         except InvalidCursor:
             # A page whose first student was removed or renamed, or a link made by hand.
             params = {k: v for k, v in (("q", q), ("course", course)) if v}
+            if status != "enrolled":
+                params["status"] = status
             return Redirect(
                 path="/?" + urlencode({**params, "restarted": "1"}),
                 status_code=HTTP_303_SEE_OTHER,
@@ -248,10 +274,19 @@ class PageController(Controller):
         registry: NamedDependency[Registry],
         student_id: FromPath[str],
         saved: FromQuery[bool] = False,
+        withdrawn: FromQuery[bool] = False,
+        reinstated: FromQuery[bool] = False,
     ) -> Template:
         """One student's page with the edit form, and their history for staff."""
         stored = await registry.get_student(student_id)
         staff = shown_to(request, "staff")
+        if withdrawn or reinstated:
+            return await self._student_page(
+                request,
+                registry,
+                stored,
+                notice=_("Withdrawn.") if withdrawn else _("Reinstated."),
+            )
         return Template(
             template_name="student.html",
             context={
@@ -335,4 +370,98 @@ class PageController(Controller):
         await registry.delete_student(student_id, if_match=revision)
         return Redirect(
             path="/?" + urlencode({"deleted": student_id}), status_code=HTTP_303_SEE_OTHER
+        )
+
+    async def _student_page(
+        self,
+        request: Request[Any, Any, Any],
+        registry: Registry,
+        stored: StoredStudent,
+        *,
+        notice: str = "",
+        withdrawal_values: dict[str, str] | None = None,
+        withdrawal_errors: dict[str, str] | None = None,
+        status_code: int = 200,
+    ) -> Template:
+        """A student's page, with what the withdrawal form was sent with and its errors."""
+        staff = shown_to(request, "staff")
+        student_id = stored.student.id
+        return Template(
+            template_name="student.html",
+            status_code=status_code,
+            context={
+                "student": stored.student,
+                "revision": stored.revision,
+                "values": forms.student_values(stored.student),
+                "errors": {},
+                "labels": FIELD_LABELS,
+                "notice": notice,
+                "withdrawal_values": withdrawal_values or {},
+                "withdrawal_errors": withdrawal_errors or {},
+                "history": await registry.audit.history(student_id, limit=HISTORY_SHOWN)
+                if staff
+                else [],
+            },
+        )
+
+    @post("/students/{student_id:str}/withdraw", name="withdraw")
+    async def withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        registry: NamedDependency[Registry],
+        student_id: FromPath[str],
+        data: FormData,
+    ) -> Template | Redirect:
+        """Withdraw a student (radiation): the exit date and reason from the form."""
+        values = forms.form_values(data, forms.WITHDRAWAL_FIELDS)
+        revision = exact_revision(str(data.get("revision", "")))
+        raw, date_errors = forms.read_dates(values, ("exit_date",))
+        try:
+            patch = parse({**raw, "status": "withdrawn"}, StudentPatch)
+            if date_errors:
+                raise InvalidStudent([])
+            await registry.update_student(student_id, patch, if_match=revision)
+        except (InvalidStudent, StaleRevision) as exc:
+            errors = _errors_by_field(exc) | date_errors
+            if isinstance(exc, StaleRevision):
+                errors = {
+                    "$": _("Someone changed this student meanwhile. Here is the current record.")
+                }
+            return await self._student_page(
+                request,
+                registry,
+                await registry.get_student(student_id),
+                withdrawal_values=values,
+                withdrawal_errors=errors,
+                status_code=_status_of(exc),
+            )
+        return Redirect(
+            path=f"/students/{student_id}?withdrawn=true", status_code=HTTP_303_SEE_OTHER
+        )
+
+    @post("/students/{student_id:str}/reinstate", name="reinstate")
+    async def reinstate(
+        self,
+        request: Request[Any, Any, Any],
+        registry: NamedDependency[Registry],
+        student_id: FromPath[str],
+        data: FormData,
+    ) -> Template | Redirect:
+        """Enrol a withdrawn student again; its exit date and reason are cleared."""
+        revision = exact_revision(str(data.get("revision", "")))
+        try:
+            patch = StudentPatch(status="enrolled")
+            await registry.update_student(student_id, patch, if_match=revision)
+        except StaleRevision as exc:
+            return await self._student_page(
+                request,
+                registry,
+                await registry.get_student(student_id),
+                withdrawal_errors={
+                    "$": _("Someone changed this student meanwhile. Here is the current record.")
+                },
+                status_code=_status_of(exc),
+            )
+        return Redirect(
+            path=f"/students/{student_id}?reinstated=true", status_code=HTTP_303_SEE_OTHER
         )

@@ -1,17 +1,20 @@
 -- Writes a batch of rows. KEYS[6..5+n]: the student hashes of the n rows, in order, then the
 -- indexes of the rows' courses, each once, in the order the courses first appear, then the
--- trail, then the histories of the n rows' students, in order (two keys each: audit.lua about).
+-- trail, then the histories of the n rows' students, in order (two keys each: audit.lua about),
+-- then the withdrawn students' indexes (lib.lua). A course's index is that of the row's
+-- status: one key for each status and course, in the order they first appear.
 -- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
--- duplicates of registered students or of rows before ('' to let them in), ARGV[7..]: rows of
--- 8 values, then the trail's (audit.lua). Returns one status per row, behind 'ok' or
+-- duplicates of registered students or of rows before ('' to let them in), ARGV[7]: the
+-- withdrawn students' course index prefix, ARGV[8..]: rows of ROW_WIDTH values, then the
+-- trail's (audit.lua). Returns one status per row, behind 'ok' or
 -- 'aborted'. Creations gather their index writes and apply them once, at the end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
 local COURSE_PREFIX, now, mode, atomic = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
-local STUDENT_PREFIX, ROWS = ARGV[6], 6
-local count = (#ARGV - ROWS - AUDIT_ARGS) / 8
+local STUDENT_PREFIX, W_COURSE_PREFIX, ROWS = ARGV[6], ARGV[7], 7
+local count = (#ARGV - ROWS - AUDIT_ARGS) / ROW_WIDTH
 
 -- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
 local LETTERS = {
@@ -51,8 +54,14 @@ if outcome then
 end
 
 local course_keys, declared = {}, 5 + count
+-- A course as course_keys names it: with its status in front.
+local function course_name(course, withdrawn)
+  return (withdrawn and 'w' or 'e') .. course
+end
+
 for r = 1, count do
-  local course = ARGV[ROWS + (r - 1) * 8 + 5]
+  local at = ROWS + (r - 1) * ROW_WIDTH
+  local course = course_name(ARGV[at + 5], ARGV[at + 10] ~= '')
   if not course_keys[course] then
     declared = declared + 1
     course_keys[course] = KEYS[declared]
@@ -63,14 +72,15 @@ end
 -- an import in update mode replaces it. That course is known only once the script has read the
 -- student's hash; reading it beforehand would race with other writers, and the batch would then
 -- have to be sent again whenever one had moved the student meanwhile.
-local function course_left(course)
-  return course_keys[course] or COURSE_PREFIX .. course
+local function course_left(course, withdrawn)
+  return course_keys[course_name(course, withdrawn)]
+    or (withdrawn and W_COURSE_PREFIX or COURSE_PREFIX) .. course
 end
 
 local function plan()
   local ids, emails, people, statuses, failed = {}, {}, {}, {}, false
   for r = 1, count do
-    local row = read_row(ROWS + (r - 1) * 8)
+    local row = read_row(ROWS + (r - 1) * ROW_WIDTH)
     local exists = ids[row[1]] or redis.call('EXISTS', KEYS[5 + r]) == 1
     local owner = emails[row[7]] or email_owner(row[7])
     local status
@@ -109,8 +119,9 @@ if mode ~= 'update' then
   defer_indexes()
 end
 for r = 1, count do
-  local row = read_row(ROWS + (r - 1) * 8)
-  local student_key, course_key = KEYS[5 + r], course_keys[row[5]]
+  local row = read_row(ROWS + (r - 1) * ROW_WIDTH)
+  local student_key = KEYS[5 + r]
+  local course_key = course_keys[course_name(row[5], is_withdrawn(row))]
   local result = create(row, student_key, course_key, now, STUDENT_PREFIX)
   if result[1] == 'exists' and mode == 'skip' then
     result = {'skipped'}
@@ -128,7 +139,7 @@ if changed then
   local written, histories = {}, {}
   for r = 1, count do
     if statuses[r] == 'created' or statuses[r] == 'updated' then
-      written[#written + 1] = ARGV[ROWS + (r - 1) * 8 + 1]
+      written[#written + 1] = ARGV[ROWS + (r - 1) * ROW_WIDTH + 1]
       histories[#histories + 1] = about(declared + 2 * r, written[#written])
     end
   end

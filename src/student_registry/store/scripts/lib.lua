@@ -1,11 +1,45 @@
 -- Shared by every write script. The first five KEYS are the same for all of them: order index,
 -- first-name index, course counts, email index, and the operation's outcome record; after them
 -- each script declares the student hashes and course indexes it touches (see its header).
+-- The last three KEYS are the same for all too: the withdrawn students' order index,
+-- first-name index and course counts, twins of the first three (keys.py).
 -- ARGV[1]: how long the outcome record lives, in milliseconds.
--- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key}.
+-- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key,
+-- entry_date, exit_date, exit_reason}: dates YYYYMMDD; exit_date '' for an enrolled student
+-- (a withdrawn one has one); entry_date '' to keep the stored one (the creation day if none).
 -- Student hashes use the one-letter field names listed in keys.py; times are microseconds.
 local ORDER, FIRST, COURSES, EMAILS, RECORD = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
+local W_ORDER, W_FIRST, W_COURSES = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
 local RECORD_TTL = ARGV[1]
+local ROW_WIDTH = 11
+
+-- The order index, first-name index and course counts of enrolled or withdrawn students.
+local function index_set(withdrawn)
+  if withdrawn then
+    return W_ORDER, W_FIRST, W_COURSES
+  end
+  return ORDER, FIRST, COURSES
+end
+
+local function is_withdrawn(row)
+  return row[10] ~= ''
+end
+
+-- The UTC day of a time in microseconds, as YYYYMMDD (the civil calendar from a day count,
+-- after Howard Hinnant's days_from_civil, inverted).
+local function utc_day(micros)
+  local z = math.floor(tonumber(micros) / 86400000000) + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+    - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local day = doy - math.floor((153 * mp + 2) / 5) + 1
+  local month = mp < 10 and mp + 3 or mp - 9
+  local year = yoe + era * 400 + (month <= 2 and 1 or 0)
+  return string.format('%04d%02d%02d', year, month, day)
+end
 
 -- A write may run twice: redis-py sends a command again when its reply did not come in time,
 -- although the first may have run. So a write first looks for its operation's record, and when
@@ -57,9 +91,10 @@ end
 -- members each (much cheaper than five calls a student), what they will be; nil otherwise.
 local pending = nil
 
--- `course_key`: the index of the row's course (row[5]).
+-- `course_key`: the index of the row's course (row[5]), of the row's status. A withdrawn row
+-- of an import is indexed at once: rare, and its hash is written already for the checks.
 local function index_add(row, course_key)
-  if pending then
+  if pending and not is_withdrawn(row) then
     local n = #pending.order
     pending.order[n + 1], pending.order[n + 2] = 0, row[8]
     pending.first[n + 1], pending.first[n + 2] = 0, first_member(row[8])
@@ -79,22 +114,24 @@ local function index_add(row, course_key)
     table.insert(pending.people[person], row[1])
     return
   end
-  redis.call('ZADD', ORDER, 0, row[8])
-  redis.call('ZADD', FIRST, 0, first_member(row[8]))
+  local order, first, counts = index_set(is_withdrawn(row))
+  redis.call('ZADD', order, 0, row[8])
+  redis.call('ZADD', first, 0, first_member(row[8]))
   redis.call('ZADD', course_key, 0, row[8])
-  redis.call('HINCRBY', COURSES, row[5], 1)
+  redis.call('HINCRBY', counts, row[5], 1)
   if row[7] ~= '' then
     redis.call('HSET', EMAILS, row[7], row[1])
   end
 end
 
--- `course_key`: the index of the course the student leaves (`course`).
-local function index_remove(sort_key, course, course_key, email_norm)
-  redis.call('ZREM', ORDER, sort_key)
-  redis.call('ZREM', FIRST, first_member(sort_key))
+-- `course_key`: the index of the course the student leaves (`course`), of its status.
+local function index_remove(sort_key, course, course_key, email_norm, withdrawn)
+  local order, first, counts = index_set(withdrawn)
+  redis.call('ZREM', order, sort_key)
+  redis.call('ZREM', first, first_member(sort_key))
   redis.call('ZREM', course_key, sort_key)
-  if redis.call('HINCRBY', COURSES, course, -1) <= 0 then
-    redis.call('HDEL', COURSES, course)
+  if redis.call('HINCRBY', counts, course, -1) <= 0 then
+    redis.call('HDEL', counts, course)
   end
   if email_norm ~= '' then
     redis.call('HDEL', EMAILS, email_norm)
@@ -102,17 +139,20 @@ local function index_remove(sort_key, course, course_key, email_norm)
 end
 
 -- The ids of the students registered under the row's folded names and birth date: those the
--- order index holds under its names (a range of the index: no memory of its own), whose hash
+-- order indexes (enrolled, then withdrawn) hold under its names (a range of each index: no
+-- memory of its own), whose hash
 -- has its birth date, and those an import is about to index. `student_prefix` names the hashes,
 -- which the caller cannot declare (keys.py).
 local function duplicates(row, student_prefix)
   local names, ids = names_of(row), {}
-  local members = redis.call('ZRANGE', ORDER, '[' .. names, '(' .. names .. '\255', 'BYLEX')
-  for _, member in ipairs(members) do
-    local id = string.sub(member, #names + 1)
-    local born = redis.call('HGET', student_prefix .. id, 'b')
-    if id ~= row[1] and born and string.gsub(born, '%-', '') == row[4] then
-      ids[#ids + 1] = id
+  for _, order in ipairs({ORDER, W_ORDER}) do
+    local members = redis.call('ZRANGE', order, '[' .. names, '(' .. names .. '\255', 'BYLEX')
+    for _, member in ipairs(members) do
+      local id = string.sub(member, #names + 1)
+      local born = redis.call('HGET', student_prefix .. id, 'b')
+      if id ~= row[1] and born and string.gsub(born, '%-', '') == row[4] then
+        ids[#ids + 1] = id
+      end
     end
   end
   for _, id in ipairs(pending and pending.people[same_person(row)] or {}) do
@@ -142,14 +182,20 @@ local function change_time(now, u, t)
 end
 
 -- Optional fields are absent rather than empty: e (no email), u (never changed: updated_at is
--- created_at), k (the sort key is the derived one). `fresh` for a hash that does not exist yet.
-local function write_fields(row, student_key, course_key, now, created_at, fresh)
+-- created_at), k (the sort key is the derived one), n (entered the day it was created, UTC),
+-- w and r (enrolled). `fresh` for a hash that does not exist yet; `kept_entry`: the entry date
+-- stored before (nil if none), which a row without one keeps.
+local function write_fields(row, student_key, course_key, now, created_at, fresh, kept_entry)
   local set = {'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at}
   local unset = {'v'}
+  local entry = row[9] ~= '' and row[9] or kept_entry or ''
   local optional = {
     'e', row[6],
     'u', now ~= created_at and now or '',
     'k', row[8] ~= derived_sort_key(row[1], row[2], row[3]) and row[8] or '',
+    'n', entry ~= utc_day(created_at) and entry or '',
+    'w', row[10],
+    'r', row[11],
   }
   for i = 1, #optional, 2 do
     if optional[i + 1] ~= '' then
@@ -187,7 +233,7 @@ end
 
 -- The stored fields replace and delete read, by name (HMGET of OLD_FIELDS), with what they
 -- derive from them; nil when the student does not exist.
-local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l'}
+local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l', 'n', 'w'}
 local function read_old(student_id, student_key)
   local values = redis.call('HMGET', student_key, unpack(OLD_FIELDS))
   if not values[1] then
@@ -203,6 +249,7 @@ local function read_old(student_id, student_key)
   -- The sort key the student is indexed under: its k, else the one derived from its names.
   old.sort_key = old.k or derived_sort_key(student_id, old.f, old.l)
   old.email_norm = old.e and string.lower(old.e) or ''
+  old.withdrawn = old.w ~= nil
   return old
 end
 
@@ -213,9 +260,11 @@ local function unchanged(old, expected_rev, expected_course)
     and (expected_course == '' or old.c == expected_course)
 end
 
--- Returns {status, revision, created_at}; status is updated | not_found | stale | email_taken.
--- The revision is the time written as updated_at. `old_course`: {name, key} the caller expects
--- the student to leave, or a function giving the key of the course it is found in.
+-- Returns {status, revision, created_at, action}; status is updated | not_found | stale |
+-- email_taken. The revision is the time written as updated_at; the action, the trail's code
+-- for the change (keys.py): sw when it withdraws the student, sr when it reinstates it, su. `old_course`: {name, key} the caller expects
+-- the student to leave (in the indexes of the status it was read with: the revision says it
+-- is unchanged), or a function giving the key of the course, of that status, it is found in.
 local function replace(row, student_key, course_key, now, expected_rev, old_course)
   local old = read_old(row[1], student_key)
   if not old then
@@ -223,7 +272,7 @@ local function replace(row, student_key, course_key, now, expected_rev, old_cour
   end
   local old_course_key
   if type(old_course) == 'function' then
-    old_course_key = old_course(old.c)
+    old_course_key = old_course(old.c, old.withdrawn)
   elseif unchanged(old, expected_rev, old_course[1]) then
     old_course_key = old_course[2]
   else
@@ -233,10 +282,14 @@ local function replace(row, student_key, course_key, now, expected_rev, old_cour
   if owner and owner ~= row[1] then
     return {'email_taken'}
   end
-  index_remove(old.sort_key, old.c, old_course_key, old.email_norm)
+  index_remove(old.sort_key, old.c, old_course_key, old.email_norm, old.withdrawn)
   local at = change_time(now, old.u, old.t)
-  write_fields(row, student_key, course_key, at, old.t, false)
-  return {'updated', at, old.t}
+  write_fields(row, student_key, course_key, at, old.t, false, old.n)
+  local action = 'su'
+  if old.withdrawn ~= is_withdrawn(row) then
+    action = old.withdrawn and 'sr' or 'sw'
+  end
+  return {'updated', at, old.t, action}
 end
 
 -- Returns {status}; status is deleted | not_found | stale. The caller expects the student at
@@ -249,14 +302,14 @@ local function delete(student_id, student_key, expected_rev, old_course)
   if not unchanged(old, expected_rev, old_course[1]) then
     return {'stale'}
   end
-  index_remove(old.sort_key, old.c, old_course[2], old.email_norm)
+  index_remove(old.sort_key, old.c, old_course[2], old.email_norm, old.withdrawn)
   redis.call('DEL', student_key)
   return {'deleted'}
 end
 
 local function read_row(offset)
   local row = {}
-  for i = 1, 8 do
+  for i = 1, ROW_WIDTH do
     row[i] = ARGV[offset + i]
   end
   return row

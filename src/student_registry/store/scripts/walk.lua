@@ -2,13 +2,16 @@
 -- the alphabetical list, one course, or a name search (over everyone, or within one course).
 --
 -- KEYS[1]: order index, KEYS[2]: first-name index, then the course's index when the walk is
--- within a course, then the hash of the student the walk starts from when it starts from one.
+-- within a course; for a walk of both statuses, the same two or three of the other status
+-- (enrolled and withdrawn students have twin indexes: keys.py); then the hash of the student
+-- the walk starts from when it starts from one.
 -- ARGV[1]: student hash prefix, ARGV[2]: how many matches to collect, ARGV[3]: how many index
 -- members to read at most (the budget), ARGV[4]: the plan (below; -1 to choose one),
 -- ARGV[5]: 'f' forward or 'b' backward, ARGV[6]: '1' if the starting position itself may be
 -- collected, ARGV[7]: where the walk starts: '' at the beginning, 'at' at the position ARGV[8],
 -- 'id' at the student ARGV[8] (at its first name when ARGV[9] is 'f', else its last name),
--- ARGV[10]: '1' within a course, ARGV[11..]: the words searched for, folded.
+-- ARGV[10]: '1' within a course, ARGV[11]: '1' to walk both statuses' indexes, merged,
+-- ARGV[12..]: the words searched for, folded. A student is in one status's indexes only.
 --
 -- Returns {'gone'} when the starting student no longer exists, else {'ok', its sort key ('' if
 -- none), plan, total, where the walk stopped on its budget ('' if it did not), 1 if no member
@@ -32,14 +35,20 @@
 -- members at most, answers where it stopped, and the caller goes on from there in another call,
 -- letting other clients in between. A student's hash is read only for those collected.
 
-local ORDER, FIRST = KEYS[1], KEYS[2]
 local hash_prefix, wanted, budget = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 local plan, backward, inclusive = tonumber(ARGV[4]), ARGV[5] == 'b', ARGV[6] == '1'
 local start, start_value, at_first = ARGV[7], ARGV[8], ARGV[9] == 'f'
-local COURSE = ARGV[10] == '1' and KEYS[3] or nil
+local in_course = ARGV[10] == '1'
+-- The sets of indexes walked: {order, first, course (nil when the walk is not in one)}.
+local SETS, width = {}, in_course and 3 or 2
+for s = 1, ARGV[11] == '1' and 2 or 1 do
+  local at = (s - 1) * width
+  SETS[s] = {order = KEYS[at + 1], first = KEYS[at + 2], course = in_course and KEYS[at + 3] or nil}
+end
+local COURSE = in_course
 local ANCHOR = start == 'id' and KEYS[#KEYS] or nil
 local words = {}
-for i = 11, #ARGV do
+for i = 12, #ARGV do
   words[#words + 1] = ARGV[i]
 end
 -- No UTF-8 text holds this byte: a prefix followed by it ends the range of the prefix.
@@ -132,7 +141,19 @@ local function entries(prefixes)
   local n = 0
   for _, prefix in ipairs(prefixes) do
     local low, high = '[' .. prefix, '[' .. prefix .. HIGH
-    n = n + redis.call('ZLEXCOUNT', ORDER, low, high) + redis.call('ZLEXCOUNT', FIRST, low, high)
+    for _, set in ipairs(SETS) do
+      n = n + redis.call('ZLEXCOUNT', set.order, low, high)
+        + redis.call('ZLEXCOUNT', set.first, low, high)
+    end
+  end
+  return n
+end
+
+-- The members of the list walked: its course, or everyone, in each set.
+local function listed()
+  local n = 0
+  for _, set in ipairs(SETS) do
+    n = n + redis.call('ZCARD', set.course or set.order)
   end
   return n
 end
@@ -140,7 +161,7 @@ end
 -- The total: exact for a list, else at most the entries of the cheapest plan (and the course).
 local total
 if #words == 0 then
-  total = redis.call('ZCARD', COURSE or ORDER)
+  total = listed()
   plan = 0
 else
   local cheapest, cheapest_plan = nil, nil
@@ -152,7 +173,7 @@ else
   end
   total = cheapest
   if COURSE then
-    total = math.min(total, redis.call('ZCARD', COURSE))
+    total = math.min(total, listed())
     plan = 0
   elseif plan < 0 then
     plan = cheapest_plan
@@ -204,14 +225,16 @@ local function add_prefix_streams(prefix)
     end
     entry_from, key_from = {position, inclusive}, {key, closed}
   end
-  for _, index in ipairs({{FIRST, 'entry', entry_from}, {ORDER, 'order', key_from}}) do
-    local from = index[3]
-    if backward then
-      local start_at = (from and not less(high, from[1])) and bound(from[1], from[2])
-      add_stream(index[1], index[2], start_at or '[' .. high, '[' .. low)
-    else
-      local start_at = (from and not less(from[1], low)) and bound(from[1], from[2])
-      add_stream(index[1], index[2], start_at or '[' .. low, '[' .. high)
+  for _, set in ipairs(SETS) do
+    for _, index in ipairs({{set.first, 'entry', entry_from}, {set.order, 'order', key_from}}) do
+      local from = index[3]
+      if backward then
+        local start_at = (from and not less(high, from[1])) and bound(from[1], from[2])
+        add_stream(index[1], index[2], start_at or '[' .. high, '[' .. low)
+      else
+        local start_at = (from and not less(from[1], low)) and bound(from[1], from[2])
+        add_stream(index[1], index[2], start_at or '[' .. low, '[' .. high)
+      end
     end
   end
 end
@@ -219,7 +242,9 @@ end
 local prefixes = {}
 if plan == 0 then
   local from = position and bound(position, inclusive) or (backward and '+' or '-')
-  add_stream(COURSE or ORDER, 'sort_key', from, backward and '-' or '+')
+  for _, set in ipairs(SETS) do
+    add_stream(set.course or set.order, 'sort_key', from, backward and '-' or '+')
+  end
 else
   prefixes = plan_prefixes(plan)
   for _, prefix in ipairs(prefixes) do
