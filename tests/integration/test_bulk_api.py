@@ -110,7 +110,8 @@ async def test_a_row_longer_than_64_kib_stops_the_import_at_its_line(
 async def test_csv_export_is_a_spreadsheet_friendly_download(
     client: AsyncTestClient[Litestar],
 ) -> None:
-    await client.post(API, json=student_body(id="1", course="3e B", email="a@example.org"))
+    first = student_body(id="1", course="3e B", email="a@example.org", entry_date="2024-09-02")
+    await client.post(API, json=first)
     await client.post(API, json=student_body(id="2", course="3eA", first_name="Zoé"))
     response = await client.get(f"{API}.csv", params={"course": "3e B"})
     assert response.status_code == 200
@@ -120,8 +121,9 @@ async def test_csv_export_is_a_spreadsheet_friendly_download(
         response.content
         == codecs.BOM_UTF8
         + (
-            "id,first_name,last_name,birth_date,course,email\r\n"
-            "1,Éloïse,Durand,2009-04-17,3e B,a@example.org\r\n"
+            "id,first_name,last_name,birth_date,course,email,"
+            "status,entry_date,exit_date,exit_reason\r\n"
+            "1,Éloïse,Durand,2009-04-17,3e B,a@example.org,enrolled,2024-09-02,,\r\n"
         ).encode()
     )
 

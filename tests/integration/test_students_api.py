@@ -43,6 +43,10 @@ async def test_registration_answers_201_with_location_etag_and_the_student(
         "email": "E.Durand@Example.org",
         "created_at": student["created_at"],
         "updated_at": student["created_at"],
+        "status": "enrolled",
+        "entry_date": student["created_at"][:10],
+        "exit_date": None,
+        "exit_reason": None,
     }
     created = datetime.fromisoformat(student["created_at"])
     assert student["created_at"].endswith("Z")
