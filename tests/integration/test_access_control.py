@@ -53,6 +53,8 @@ PAGE_ROUTES: list[tuple[str, str, str, Any, str]] = [
     ("GET", "/students/s1", "", None, "viewer"),
     ("POST", "/students/s1", "form", {"first_name": "A"}, "staff"),
     ("GET", "/students/s1/record", "", None, "staff"),
+    ("POST", "/students/s1/withdraw", "form", {"exit_reason": "Moved"}, "staff"),
+    ("POST", "/students/s1/reinstate", "form", {}, "staff"),
     ("GET", "/students/s1/delete", "", None, "admin"),
     ("POST", "/students/s1/delete", "form", {}, "admin"),
     ("GET", "/import", "", None, "staff"),

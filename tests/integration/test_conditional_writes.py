@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -44,6 +45,13 @@ async def page_delete(client: Client, revision: str) -> httpx.Response:
     return await client.post("/students/s1/delete", data=form, follow_redirects=False)
 
 
+async def page_withdraw(client: Client, revision: str) -> httpx.Response:
+    token = form_token((await client.get("/students/s1")).text)
+    today = datetime.now(UTC).date().isoformat()
+    form = {"_csrf_token": token, "revision": revision, "exit_date": today, "exit_reason": "Moved"}
+    return await client.post("/students/s1/withdraw", data=form, follow_redirects=False)
+
+
 API_WRITES = [api_patch, api_delete]
 
 
@@ -79,7 +87,7 @@ async def test_an_api_write_whose_if_match_does_not_strongly_match_is_412_and_ch
     assert (await client.get(f"{API}/s1")).json() == before
 
 
-@pytest.mark.parametrize("write", [page_save, page_delete])
+@pytest.mark.parametrize("write", [page_save, page_delete, page_withdraw])
 @pytest.mark.parametrize("revision", ["", "0", 'W/"{revision}"', '"{revision}"'])
 async def test_a_page_form_whose_revision_is_not_the_current_one_changes_nothing(
     client: Client, write: Write, revision: str
@@ -100,12 +108,16 @@ async def test_an_api_write_applies_when_one_strong_etag_matches_or_with_a_star(
     assert response.status_code in {200, 204}, response.text
 
 
-@pytest.mark.parametrize("write", [page_save, page_delete])
+@pytest.mark.parametrize("write", [page_save, page_delete, page_withdraw])
 async def test_a_page_form_at_the_current_revision_applies(client: Client, write: Write) -> None:
     etag, _ = await register(client)
     response = await write(client, revision_of(etag))
     assert response.status_code == 303
-    assert response.headers["location"] in {"/students/s1?saved=true", "/?deleted=s1"}
+    assert response.headers["location"] in {
+        "/students/s1?saved=true",
+        "/?deleted=s1",
+        "/students/s1?withdrawn=true",
+    }
 
 
 @pytest.mark.parametrize("write", API_WRITES)

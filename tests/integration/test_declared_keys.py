@@ -92,12 +92,13 @@ def monitored(redis_url: str) -> Iterator[list[Call]]:
 # What store/ says a script cannot declare, by phase: (command, prefix of the key).
 STUDENT = keys.student_key_prefix()
 COURSE = keys.course_index_prefix()
+WITHDRAWN_COURSE = keys.withdrawn_course_index_prefix()
 UNDECLARED = {
     # create.lua, import.lua: the hashes of the students a new one may duplicate.
     "create": {("HGET", STUDENT)},
     "import": {("HGET", STUDENT)},
-    # import.lua: the course an update-mode import moves a student out of.
-    "import-update": {("ZREM", COURSE), ("HGET", STUDENT)},
+    # import.lua: the course an update-mode import moves a student out of (of either status).
+    "import-update": {("ZREM", COURSE), ("ZREM", WITHDRAWN_COURSE), ("HGET", STUDENT)},
     # walk.lua: the hashes of the students an index walk finds.
     "list": {("HGETALL", STUDENT)},
     "search": {("HGETALL", STUDENT)},
@@ -156,6 +157,11 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
         )
         await store.client.echo("replace")
         await registry.update_student("s1", StudentPatch(course="5e", last_name="Zola"))
+        await store.client.echo("withdrawal")
+        left = StudentPatch(status="withdrawn", exit_date=now.date(), exit_reason="Moved")
+        await registry.update_student("s1", left)
+        await registry.update_student("s1", StudentPatch(status="enrolled"))
+        await registry.update_student("s1", left)
         await store.client.echo("import")
         batch = rows(
             student_body(id="s3", course="6e", birth_date="2008-01-02"),
@@ -167,24 +173,42 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
         moved = rows(
             student_body(id="s3", course="3e", birth_date="2008-01-02"),
             student_body(id="s5", course="3e", birth_date="2006-01-02"),
+            # s4 leaves, s1 comes back (out of the withdrawn students' 5e).
+            student_body(
+                id="s4",
+                course="5e",
+                birth_date="2007-01-02",
+                status="withdrawn",
+                entry_date="2024-09-02",
+                exit_date="2025-02-14",
+                exit_reason="Moved",
+            ),
+            student_body(id="s1", last_name="Zola", course="4e"),
         )
         await store.import_rows(moved, now=now, on_conflict="update", atomic=False)
         await store.client.echo("delete")
         await registry.delete_student("s2")
+        await registry.delete_student("s4")
         await store.client.echo("list")
         page = await registry.list_students(limit=1)
         await registry.list_students(limit=1, cursor=page.next_cursor)
         await registry.list_students(limit=10, course="3e")
+        page = await registry.list_students(limit=1, status="all")
+        await registry.list_students(limit=1, cursor=page.next_cursor, status="all")
+        await registry.list_students(limit=10, course="5e", status="withdrawn")
         await store.client.echo("search")
         page = await registry.list_students(limit=1, q="dur")
         await registry.list_students(limit=1, q="dur", cursor=page.next_cursor)
         await registry.list_students(limit=10, q="zol éloïse", course="5e")
+        await registry.list_students(limit=10, q="dur", status="all")
+        await registry.list_students(limit=10, q="zol", course="4e", status="withdrawn")
         await store.client.echo("accounts")
         await use_accounts(AccountsStore(store.client))
 
     assert {call.phase for call in calls} == {
         "create",
         "replace",
+        "withdrawal",
         "import",
         "import-update",
         "delete",

@@ -105,7 +105,8 @@ async def test_reinstating_clears_the_exit_date_and_reason_and_lists_the_student
     assert await listed(client) == ["s1"]
     assert await listed(client, status="withdrawn") == []
     raw = await store.client.hgetall(keys.student_key("s1"))
-    assert "w" not in raw and "r" not in raw
+    assert "w" not in raw
+    assert "r" not in raw
     await assert_indexes_consistent(store)
 
 
@@ -260,7 +261,8 @@ async def test_exports_show_enrolled_students_unless_asked_with_their_status_col
         _cli, "export", "--status", "withdrawn", "--format", "ndjson", redis_url=redis_url
     )
     assert result.exit_code == 0, result.output
-    assert '"id":"s2"' in result.stdout and '"id":"s1"' not in result.stdout
+    assert '"id":"s2"' in result.stdout
+    assert '"id":"s1"' not in result.stdout
 
 
 async def test_an_export_of_all_imports_back_with_each_status(

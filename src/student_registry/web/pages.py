@@ -423,6 +423,8 @@ class PageController(Controller):
             await registry.update_student(student_id, patch, if_match=revision)
         except (InvalidStudent, StaleRevision) as exc:
             errors = _errors_by_field(exc) | date_errors
+            if date_errors and not raw.get("exit_reason"):
+                errors["exit_reason"] = rules.WITHDRAWAL_REQUIRES
             if isinstance(exc, StaleRevision):
                 errors = {
                     "$": _("Someone changed this student meanwhile. Here is the current record.")
