@@ -486,6 +486,65 @@ def stats(status: StatusOption = "enrolled", redis_url: RedisUrl = None) -> None
 
 
 @app.command()
+def withdraw(
+    student_id: Annotated[str, typer.Argument(help="The student's id.")],
+    exit_date: Annotated[
+        str, typer.Option("--date", help="The day the student left: YYYY-MM-DD or DD/MM/YYYY.")
+    ],
+    reason: Annotated[str, typer.Option(help="Why the student left.")],
+    redis_url: RedisUrl = None,
+) -> None:
+    """Withdraw a student (radiation): they leave the lists, their record and history stay.
+
+    Example: [bold]student-registry withdraw 2024-0042 --date 14/02/2025 --reason "Moved"[/]
+    """
+    from student_registry.domain.bulk_formats import to_iso_date
+
+    day = to_iso_date(exit_date) or exit_date
+    _change_status(
+        student_id,
+        {"status": "withdrawn", "exit_date": day, "exit_reason": reason},
+        redis_url=redis_url,
+        done="Withdrew",
+    )
+
+
+@app.command()
+def reinstate(
+    student_id: Annotated[str, typer.Argument(help="The student's id.")],
+    redis_url: RedisUrl = None,
+) -> None:
+    """Enrol a withdrawn student again; their exit date and reason are cleared."""
+    _change_status(student_id, {"status": "enrolled"}, redis_url=redis_url, done="Reinstated")
+
+
+def _change_status(
+    student_id: str, change: dict[str, str], *, redis_url: str | None, done: str
+) -> None:
+    """Apply a change of status through the service, or exit 1 saying what is wrong."""
+    from student_registry.domain.models import StudentPatch
+    from student_registry.domain.service import Registry
+    from student_registry.domain.validation import parse
+    from student_registry.errors import InvalidStudent, StudentNotFound
+
+    store = _open_store(redis_url)
+
+    async def work() -> None:
+        try:
+            await Registry(store).update_student(student_id, parse(change, StudentPatch))
+        finally:
+            await store.close()
+
+    try:
+        run(work)
+    except InvalidStudent as exc:
+        raise fail("; ".join(f"{e.path} {e.message}" for e in exc.errors)) from None
+    except StudentNotFound:
+        raise fail(f"No student has the id {student_id!r}.") from None
+    typer.echo(f"{done} {student_id}.")
+
+
+@app.command()
 def audit(
     student: Annotated[str | None, typer.Option(help="Only about this student id.")] = None,
     actor: Annotated[

@@ -474,3 +474,26 @@ async def test_an_enrolled_student_stores_no_status_and_dates_as_integers(
     raw = await store.client.hgetall(keys.student_key("s1"))
     assert (raw["w"], raw["r"]) == ("20250214", "Moved to Lyon")
     assert re.fullmatch(r"\d{8}", raw["n"])
+
+
+async def test_the_command_line_withdraws_and_reinstates_and_names_what_is_wrong(
+    client: Client, redis_url: str
+) -> None:
+    await register(client, id="s1")
+    refused = await asyncio.to_thread(
+        _cli, "withdraw", "s1", "--date", "01/01/2020", "--reason", "Moved", redis_url=redis_url
+    )
+    assert refused.exit_code == 1
+    assert "exit_date must not be before the entry date" in refused.output
+    done = await asyncio.to_thread(
+        _cli, "withdraw", "s1", "--date", "14/02/2025", "--reason", "Moved", redis_url=redis_url
+    )
+    assert done.exit_code == 0, done.output
+    student = (await client.get(f"{API}/s1")).json()
+    assert (student["status"], student["exit_date"]) == ("withdrawn", "2025-02-14")
+    back = await asyncio.to_thread(_cli, "reinstate", "s1", redis_url=redis_url)
+    assert back.exit_code == 0, back.output
+    assert (await client.get(f"{API}/s1")).json()["status"] == "enrolled"
+    assert actions(redis_url, "s")[-2:] == ["student.withdraw", "student.reinstate"]
+    missing = await asyncio.to_thread(_cli, "reinstate", "nobody", redis_url=redis_url)
+    assert missing.exit_code == 1
