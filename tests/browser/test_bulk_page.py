@@ -56,7 +56,7 @@ async def test_a_dry_run_from_the_page_writes_nothing(
 async def test_the_export_link_downloads_the_filtered_students_as_csv(
     page: Page, api: httpx.AsyncClient
 ) -> None:
-    await seed_student(api, **ELOISE)
+    await seed_student(api, **ELOISE, entry_date="2024-09-02")
     other = {key: value for key, value in ELOISE.items() if key != "email"}
     await seed_student(api, **{**other, "id": "2024-0043", "course": "4eA"})
     await page.goto("/?course=3eB")
@@ -65,5 +65,9 @@ async def test_the_export_link_downloads_the_filtered_students_as_csv(
 
     path = await (await download.value).path()
     lines = (await anyio.Path(path).read_text(encoding="utf-8-sig")).splitlines()
-    assert lines[0] == "id,first_name,last_name,birth_date,course,email"
-    assert lines[1:] == ["2024-0042,Éloïse,Durand,2009-04-17,3eB,eloise.durand@example.org"]
+    assert lines[0] == (
+        "id,first_name,last_name,birth_date,course,email,status,entry_date,exit_date,exit_reason"
+    )
+    assert lines[1:] == [
+        "2024-0042,Éloïse,Durand,2009-04-17,3eB,eloise.durand@example.org,enrolled,2024-09-02,,"
+    ]

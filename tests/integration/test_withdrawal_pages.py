@@ -126,3 +126,15 @@ async def test_only_administrators_see_the_delete_button_while_staff_see_withdra
     html = (await client.get("/students/s1")).text
     assert ("/students/s1/delete" in html) is shown
     assert "/students/s1/withdraw" in html
+
+
+async def test_the_page_export_links_follow_the_status_filter(client: Client) -> None:
+    await register(client, "s1", last_name="Aubert")
+    await register(client, "s2", last_name="Bernard")
+    await withdraw_form(client, "s2", exit_date="2025-02-14", exit_reason="Moved")
+    html = (await client.get("/", params={"status": "withdrawn"})).text
+    assert 'href="/students.csv?status=withdrawn"' in html
+    exported = (await client.get("/students.csv", params={"status": "withdrawn"})).text
+    assert [line.split(",")[0] for line in exported.lstrip("\ufeff").splitlines()[1:]] == ["s2"]
+    default = (await client.get("/students.csv")).text
+    assert [line.split(",")[0] for line in default.lstrip("\ufeff").splitlines()[1:]] == ["s1"]

@@ -10,7 +10,7 @@ from litestar import Controller, Request, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
-from litestar.params import MultipartBody, QueryParameter
+from litestar.params import FromQuery, MultipartBody, QueryParameter
 from litestar.response import Stream, Template
 from litestar.status_codes import (
     HTTP_200_OK,
@@ -22,6 +22,7 @@ from litestar.status_codes import (
 from student_registry.api.bulk import import_limit
 from student_registry.domain.bulk import export_students, import_students, read_rows
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, guess_format
+from student_registry.domain.models import StatusFilter
 from student_registry.domain.service import Registry
 from student_registry.errors import InvalidImport
 from student_registry.security.guards import ROLE
@@ -32,6 +33,7 @@ from student_registry.web.i18n import gettext as _
 STAFF = {ROLE: "staff"}
 Course = Annotated[str | None, QueryParameter(max_length=164)]
 NamePrefix = Annotated[str, QueryParameter(max_length=100)]
+Status = FromQuery[StatusFilter]
 # What a multipart form adds around the file: its boundaries, headers and other fields.
 FORM_OVERHEAD = 64 * 1024
 CHUNK = 64 * 1024
@@ -48,11 +50,13 @@ class ImportForm:
     allow_duplicates: bool = False
 
 
-async def _export(registry: Registry, fmt: Format, course: str | None, q: str) -> Stream:
+async def _export(
+    registry: Registry, fmt: Format, course: str | None, q: str, status: StatusFilter
+) -> Stream:
     await registry.check_ready()
     name = f"students.{fmt}"
     return Stream(
-        export_students(registry, fmt, course=course, q=q),
+        export_students(registry, fmt, course=course, q=q, status=status),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -91,17 +95,25 @@ class BulkPageController(Controller):
 
     @get("/students.csv", name="export-csv", media_type=MEDIA_TYPES["csv"], opt=STAFF)
     async def export_csv(
-        self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
+        self,
+        registry: NamedDependency[Registry],
+        course: Course = None,
+        q: NamePrefix = "",
+        status: Status = "enrolled",
     ) -> Stream:
         """The page's CSV export link (the API's export needs a token, pages a session)."""
-        return await _export(registry, "csv", course, q)
+        return await _export(registry, "csv", course, q, status)
 
     @get("/students.ndjson", name="export-ndjson", media_type=MEDIA_TYPES["ndjson"], opt=STAFF)
     async def export_ndjson(
-        self, registry: NamedDependency[Registry], course: Course = None, q: NamePrefix = ""
+        self,
+        registry: NamedDependency[Registry],
+        course: Course = None,
+        q: NamePrefix = "",
+        status: Status = "enrolled",
     ) -> Stream:
         """The page's NDJSON export link."""
-        return await _export(registry, "ndjson", course, q)
+        return await _export(registry, "ndjson", course, q, status)
 
     @get("/import", name="import-form", opt=STAFF)
     async def import_form(self, request: Request[Any, Any, Any]) -> Template:
