@@ -110,6 +110,16 @@ async def test_reinstating_clears_the_exit_date_and_reason_and_lists_the_student
     await assert_indexes_consistent(store)
 
 
+async def test_an_exit_date_and_reason_sent_with_status_enrolled_are_not_kept(
+    client: Client,
+) -> None:
+    await register(client, id="s1")
+    await withdraw(client, "s1")
+    response = await client.patch(f"{API}/s1", json=WITHDRAWAL | {"status": "enrolled"})
+    assert response.status_code == 200, response.text
+    assert (response.json()["exit_date"], response.json()["exit_reason"]) == (None, None)
+
+
 @pytest.mark.parametrize(
     ("change", "errors"),
     [

@@ -85,7 +85,8 @@ Status = Annotated[
     Meta(
         description="`enrolled`, or `withdrawn` (radié): a withdrawn student has an exit_date"
         " and an exit_reason, and is listed only when asked for (`status=withdrawn|all`)."
-        " Setting `enrolled` again reinstates the student and clears both."
+        " Changing it to `enrolled` reinstates the student and clears both (an exit_date or"
+        " exit_reason sent along is not kept)."
     ),
 ]
 EntryDate = Annotated[

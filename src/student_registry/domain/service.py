@@ -130,9 +130,10 @@ def _enrolment_of(student: Student | StudentCreate) -> dict[str, str]:
 
 
 def _reinstating(changes: dict[str, object]) -> dict[str, object]:
-    """A change's fields, with the exit date and reason cleared when it reinstates."""
+    """A change's fields, with the exit date and reason cleared when it reinstates: an
+    enrolled student has neither, whatever came along with the status."""
     if changes.get("status") == "enrolled":
-        return {"exit_date": None, "exit_reason": None, **changes}
+        return {**changes, "exit_date": None, "exit_reason": None}
     return changes
 
 
