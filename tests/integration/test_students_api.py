@@ -41,6 +41,10 @@ async def test_registration_answers_201_with_location_etag_and_the_student(
         "birth_date": "2009-04-17",
         "course": "3eB",
         "email": "E.Durand@Example.org",
+        "sex": None,
+        "ine": None,
+        "birthplace": None,
+        "guardians": None,
         "created_at": student["created_at"],
         "updated_at": student["created_at"],
     }

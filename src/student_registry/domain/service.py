@@ -22,6 +22,7 @@ from student_registry.domain.models import (
     StudentCreate,
     StudentPage,
     StudentPatch,
+    encode_guardians,
     student_from_hash,
 )
 from student_registry.domain.preconditions import Precondition
@@ -75,6 +76,10 @@ TRAILED_FIELDS = {
     "birth_date": "b",
     "course": "c",
     "email": "e",
+    "sex": "x",
+    "ine": "i",
+    "birthplace": "p",
+    "guardians": "g",
 }
 
 
@@ -101,7 +106,18 @@ def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
         sort_key=make_sort_key(
             last_name=student.last_name, first_name=student.first_name, student_id=student_id
         ),
+        **_registration_values(student),
     )
+
+
+def _registration_values(student: Student | StudentCreate) -> dict[str, str]:
+    """The row's values of the registration fields French schools keep, '' when absent."""
+    return {
+        "sex": student.sex or "",
+        "ine": student.ine or "",
+        "birthplace": student.birthplace or "",
+        "guardians": encode_guardians(student.guardians),
+    }
 
 
 class IdempotencyKey(NamedTuple):
@@ -133,7 +149,8 @@ class Registry:
         allow_duplicate: bool = False,
         idempotency: IdempotencyKey | None = None,
     ) -> StoredStudent:
-        """Register a student; a missing id is generated. Raises StudentExists, EmailTaken, or
+        """Register a student; a missing id is generated. Raises StudentExists, EmailTaken,
+        IneTaken, or
         PossibleDuplicate unless `allow_duplicate` (same folded names and birth date).
 
         With an idempotency key, the same request sent again within 24 h answers the student
@@ -170,6 +187,10 @@ class Registry:
                 birth_date=data.birth_date,
                 course=data.course,
                 email=data.email,
+                sex=data.sex,
+                ine=data.ine,
+                birthplace=data.birthplace,
+                guardians=data.guardians or None,
                 created_at=now,
                 updated_at=now,
             )
@@ -223,10 +244,13 @@ class Registry:
     async def update_student(
         self, student_id: str, patch: StudentPatch, *, if_match: Precondition | None = None
     ) -> StoredStudent:
-        """Apply a partial change. Raises StudentNotFound, StaleRevision or EmailTaken."""
+        """Apply a partial change. Raises StudentNotFound, StaleRevision, EmailTaken or
+        IneTaken."""
         changes = {
             f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET
         }
+        if "guardians" in changes:
+            changes["guardians"] = changes["guardians"] or None
         op = self.store.new_operation()
         for attempt in range(UPDATE_ATTEMPTS):
             current = await self._current(student_id, if_match)

@@ -21,6 +21,7 @@ from redis.commands.core import AsyncScript
 from student_registry.errors import (
     EmailTaken,
     IdempotencyKeyReused,
+    IneTaken,
     OutcomeUnknown,
     PossibleDuplicate,
     StaleCursor,
@@ -81,6 +82,11 @@ class StudentRow(NamedTuple):
     email: str
     email_norm: str
     sort_key: str
+    # The registration fields French schools keep, '' when absent; guardians as stored (JSON).
+    sex: str = ""
+    ine: str = ""
+    birthplace: str = ""
+    guardians: str = ""
 
 
 class Expected(NamedTuple):
@@ -245,6 +251,7 @@ def _import_keys(rows: Sequence[StudentRow], op: Operation) -> list[str]:
         *(keys.course_index(course) for course in courses),
         keys.audit_stream(),
         *(key for row in rows for key in history_keys(row.id)),
+        keys.ine_index(),
     ]
 
 
@@ -397,6 +404,7 @@ class RedisStore:
                 keys.student_key(row.id),
                 keys.course_index(row.course),
                 *_trail_keys(row.id),
+                keys.ine_index(),
             ],
             args=[
                 op.ttl_ms,
@@ -410,6 +418,8 @@ class RedisStore:
             raise StudentExists(row.id)
         if result[0] == "email_taken":
             raise EmailTaken(row.email)
+        if result[0] == "ine_taken":
+            raise IneTaken(row.ine)
         if result[0] == "duplicate":
             raise PossibleDuplicate([str(i) for i in result[1:]])
         # Outcomes recorded before they named the id are the row's own.
@@ -438,6 +448,7 @@ class RedisStore:
                 keys.course_index(row.course),
                 keys.course_index(expected.course),
                 *_trail_keys(row.id),
+                keys.ine_index(),
             ],
             args=[
                 op.ttl_ms,
@@ -455,6 +466,8 @@ class RedisStore:
             raise StaleRevision(row.id)
         if status == "email_taken":
             raise EmailTaken(row.email)
+        if status == "ine_taken":
+            raise IneTaken(row.ine)
         return str(result[1]), from_micros(result[1])
 
     async def delete(
@@ -468,6 +481,7 @@ class RedisStore:
                 keys.student_key(student_id),
                 keys.course_index(expected.course),
                 *_trail_keys(student_id),
+                keys.ine_index(),
             ],
             args=[
                 op.ttl_ms,
@@ -522,6 +536,16 @@ class RedisStore:
         with _translate_errors():
             flat = await self._check_import(keys=[keys.email_index()], args=args)
         return [(flat[i] == 1, flat[i + 1]) for i in range(0, len(flat), 2)]
+
+    async def ine_owners(self, ines: Sequence[str]) -> list[str]:
+        """For each INE, the id of the student who has it, '' for none (or for an empty INE)."""
+        wanted = [ine for ine in ines if ine]
+        if not wanted:
+            return ["" for _ in ines]
+        with _translate_errors():
+            found = cast(list[str | None], await self.client.hmget(keys.ine_index(), wanted))
+        owners = iter(found)
+        return [(next(owners) or "") if ine else "" for ine in ines]
 
     async def find_duplicates(self, rows: Sequence[StudentRow]) -> list[list[str]]:
         """For each row, the other students registered under its folded names and birth date.

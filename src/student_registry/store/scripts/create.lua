@@ -1,5 +1,5 @@
 -- Registers one student. KEYS[6]: its hash, KEYS[7]: its course's index, KEYS[8]: the trail,
--- KEYS[9..10]: the student's history (audit.lua: about).
+-- KEYS[9..10]: the student's history (audit.lua: about), KEYS[11]: the INE index.
 -- ARGV[2]: now, ARGV[3..10]: the row, ARGV[11]: the prefix of student hashes to refuse a
 -- possible duplicate (same folded names and birth date), '' to register it anyway; then the
 -- trail's (audit.lua).

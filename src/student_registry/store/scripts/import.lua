@@ -1,21 +1,23 @@
 -- Writes a batch of rows. KEYS[6..5+n]: the student hashes of the n rows, in order, then the
 -- indexes of the rows' courses, each once, in the order the courses first appear, then the
--- trail, then the histories of the n rows' students, in order (two keys each: audit.lua about).
+-- trail, then the histories of the n rows' students, in order (two keys each: audit.lua about),
+-- then the INE index.
 -- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
 -- duplicates of registered students or of rows before ('' to let them in), ARGV[7..]: rows of
--- 8 values, then the trail's (audit.lua). Returns one status per row, behind 'ok' or
+-- ROW_SIZE values (lib.lua), then the trail's (audit.lua). Returns one status per row, behind 'ok' or
 -- 'aborted'. Creations gather their index writes and apply them once, at the end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
 local COURSE_PREFIX, now, mode, atomic = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local STUDENT_PREFIX, ROWS = ARGV[6], 6
-local count = (#ARGV - ROWS - AUDIT_ARGS) / 8
+local count = (#ARGV - ROWS - AUDIT_ARGS) / ROW_SIZE
 
 -- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
 local LETTERS = {
   created = 'c', updated = 'u', skipped = 's', exists = 'x', email_taken = 'm', duplicate = 'd',
+  ine_taken = 'i',
 }
 local STATUSES = {}
 for status, letter in pairs(LETTERS) do
@@ -52,7 +54,7 @@ end
 
 local course_keys, declared = {}, 5 + count
 for r = 1, count do
-  local course = ARGV[ROWS + (r - 1) * 8 + 5]
+  local course = ARGV[ROWS + (r - 1) * ROW_SIZE + 5]
   if not course_keys[course] then
     declared = declared + 1
     course_keys[course] = KEYS[declared]
@@ -69,10 +71,12 @@ end
 
 local function plan()
   local ids, emails, people, statuses, failed = {}, {}, {}, {}, false
+  local ines = {}
   for r = 1, count do
-    local row = read_row(ROWS + (r - 1) * 8)
+    local row = read_row(ROWS + (r - 1) * ROW_SIZE)
     local exists = ids[row[1]] or redis.call('EXISTS', KEYS[5 + r]) == 1
     local owner = emails[row[7]] or email_owner(row[7])
+    local ine_holder = ines[row[10]] or ine_owner(row[10])
     local status
     if exists and mode == 'skip' then
       status = 'skipped'
@@ -80,6 +84,8 @@ local function plan()
       status = 'exists'
     elseif owner and owner ~= row[1] then
       status = 'email_taken'
+    elseif ine_holder and ine_holder ~= row[1] then
+      status = 'ine_taken'
     elseif not exists and STUDENT_PREFIX ~= ''
         and (people[same_person(row)] or #duplicates(row, STUDENT_PREFIX) > 0) then
       status = 'duplicate'
@@ -90,8 +96,12 @@ local function plan()
       if row[7] ~= '' then
         emails[row[7]] = row[1]
       end
+      if row[10] ~= '' then
+        ines[row[10]] = row[1]
+      end
     end
     failed = failed or status == 'exists' or status == 'email_taken' or status == 'duplicate'
+      or status == 'ine_taken'
     statuses[r] = status
   end
   return statuses, failed
@@ -109,7 +119,7 @@ if mode ~= 'update' then
   defer_indexes()
 end
 for r = 1, count do
-  local row = read_row(ROWS + (r - 1) * 8)
+  local row = read_row(ROWS + (r - 1) * ROW_SIZE)
   local student_key, course_key = KEYS[5 + r], course_keys[row[5]]
   local result = create(row, student_key, course_key, now, STUDENT_PREFIX)
   if result[1] == 'exists' and mode == 'skip' then
@@ -128,7 +138,7 @@ if changed then
   local written, histories = {}, {}
   for r = 1, count do
     if statuses[r] == 'created' or statuses[r] == 'updated' then
-      written[#written + 1] = ARGV[ROWS + (r - 1) * 8 + 1]
+      written[#written + 1] = ARGV[ROWS + (r - 1) * ROW_SIZE + 1]
       histories[#histories + 1] = about(declared + 2 * r, written[#written])
     end
   end

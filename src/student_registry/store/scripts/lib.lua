@@ -2,10 +2,14 @@
 -- first-name index, course counts, email index, and the operation's outcome record; after them
 -- each script declares the student hashes and course indexes it touches (see its header).
 -- ARGV[1]: how long the outcome record lives, in milliseconds.
--- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key}.
+-- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key, sex, ine,
+-- birthplace, guardians}: ROW_SIZE values, '' for an absent one.
+-- Every write script declares the INE index (INE -> id) last of its KEYS.
 -- Student hashes use the one-letter field names listed in keys.py; times are microseconds.
 local ORDER, FIRST, COURSES, EMAILS, RECORD = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local RECORD_TTL = ARGV[1]
+local INES = KEYS[#KEYS]
+local ROW_SIZE = 12
 
 -- A write may run twice: redis-py sends a command again when its reply did not come in time,
 -- although the first may have run. So a write first looks for its operation's record, and when
@@ -74,6 +78,11 @@ local function index_add(row, course_key)
       pending.emails[#pending.emails + 1] = row[1]
       pending.owners[row[7]] = row[1]
     end
+    if row[10] ~= '' then
+      pending.ines[#pending.ines + 1] = row[10]
+      pending.ines[#pending.ines + 1] = row[1]
+      pending.ine_owners[row[10]] = row[1]
+    end
     local person = same_person(row)
     pending.people[person] = pending.people[person] or {}
     table.insert(pending.people[person], row[1])
@@ -85,6 +94,9 @@ local function index_add(row, course_key)
   redis.call('HINCRBY', COURSES, row[5], 1)
   if row[7] ~= '' then
     redis.call('HSET', EMAILS, row[7], row[1])
+  end
+  if row[10] ~= '' then
+    redis.call('HSET', INES, row[10], row[1])
   end
 end
 
@@ -121,6 +133,23 @@ local function duplicates(row, student_prefix)
   return ids
 end
 
+local function ine_owner(ine)
+  if ine == '' then
+    return false
+  end
+  if pending and pending.ine_owners[ine] then
+    return pending.ine_owners[ine]
+  end
+  return redis.call('HGET', INES, ine)
+end
+
+-- Removes a student's INE (`old.i`, read by read_old) from the INE index.
+local function ine_index_remove(old)
+  if old.i then
+    redis.call('HDEL', INES, old.i)
+  end
+end
+
 local function email_owner(email_norm)
   if email_norm == '' then
     return false
@@ -150,6 +179,7 @@ local function write_fields(row, student_key, course_key, now, created_at, fresh
     'e', row[6],
     'u', now ~= created_at and now or '',
     'k', row[8] ~= derived_sort_key(row[1], row[2], row[3]) and row[8] or '',
+    'x', row[9], 'i', row[10], 'p', row[11], 'g', row[12],
   }
   for i = 1, #optional, 2 do
     if optional[i + 1] ~= '' then
@@ -165,7 +195,7 @@ local function write_fields(row, student_key, course_key, now, created_at, fresh
   index_add(row, course_key)
 end
 
--- Returns {status, revision, created_at}; status is created | exists | email_taken, or
+-- Returns {status, revision, created_at}; status is created | exists | email_taken | ine_taken, or
 -- {'duplicate', ids...} when `student_prefix` is given (the duplicates are refused) and
 -- students with the row's names and birth date are registered.
 local function create(row, student_key, course_key, now, student_prefix)
@@ -174,6 +204,9 @@ local function create(row, student_key, course_key, now, student_prefix)
   end
   if email_owner(row[7]) then
     return {'email_taken'}
+  end
+  if ine_owner(row[10]) then
+    return {'ine_taken'}
   end
   if student_prefix and student_prefix ~= '' then
     local ids = duplicates(row, student_prefix)
@@ -187,7 +220,7 @@ end
 
 -- The stored fields replace and delete read, by name (HMGET of OLD_FIELDS), with what they
 -- derive from them; nil when the student does not exist.
-local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l'}
+local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l', 'i'}
 local function read_old(student_id, student_key)
   local values = redis.call('HMGET', student_key, unpack(OLD_FIELDS))
   if not values[1] then
@@ -213,7 +246,8 @@ local function unchanged(old, expected_rev, expected_course)
     and (expected_course == '' or old.c == expected_course)
 end
 
--- Returns {status, revision, created_at}; status is updated | not_found | stale | email_taken.
+-- Returns {status, revision, created_at}; status is updated | not_found | stale | email_taken |
+-- ine_taken.
 -- The revision is the time written as updated_at. `old_course`: {name, key} the caller expects
 -- the student to leave, or a function giving the key of the course it is found in.
 local function replace(row, student_key, course_key, now, expected_rev, old_course)
@@ -233,7 +267,12 @@ local function replace(row, student_key, course_key, now, expected_rev, old_cour
   if owner and owner ~= row[1] then
     return {'email_taken'}
   end
+  local ine_holder = ine_owner(row[10])
+  if ine_holder and ine_holder ~= row[1] then
+    return {'ine_taken'}
+  end
   index_remove(old.sort_key, old.c, old_course_key, old.email_norm)
+  ine_index_remove(old)
   local at = change_time(now, old.u, old.t)
   write_fields(row, student_key, course_key, at, old.t, false)
   return {'updated', at, old.t}
@@ -250,13 +289,14 @@ local function delete(student_id, student_key, expected_rev, old_course)
     return {'stale'}
   end
   index_remove(old.sort_key, old.c, old_course[2], old.email_norm)
+  ine_index_remove(old)
   redis.call('DEL', student_key)
   return {'deleted'}
 end
 
 local function read_row(offset)
   local row = {}
-  for i = 1, 8 do
+  for i = 1, ROW_SIZE do
     row[i] = ARGV[offset + i]
   end
   return row
@@ -266,6 +306,7 @@ end
 -- the indexes) until apply_pending_indexes.
 local function defer_indexes()
   pending = {order = {}, first = {}, courses = {}, emails = {}, owners = {}, people = {}}
+  pending.ines, pending.ine_owners = {}, {}
 end
 
 local function call_in_slices(command, key, values)
@@ -285,4 +326,5 @@ local function apply_pending_indexes()
     redis.call('HINCRBY', COURSES, members.name, #members / 2)
   end
   call_in_slices('HSET', EMAILS, gathered.emails)
+  call_in_slices('HSET', INES, gathered.ines)
 end
