@@ -109,8 +109,9 @@ class StudentController(Controller):
             ),
         ] = None,
     ) -> Response[Student]:
-        """Register a student. 409 when the id or the email is taken, or (possible-duplicate)
-        when the same person seems registered; the stored one is kept."""
+        """Register a student. 409 when the id, the email or the INE is taken, or
+        (possible-duplicate) when the same person seems registered; the stored one is kept.
+        Invalid fields are named by their path, guardians' by their place: guardians[1].phone."""
         key = IdempotencyKey(request.user.email, idempotency_key) if idempotency_key else None
         stored = await registry.register_student(
             data, allow_duplicate=allow_duplicate, idempotency=key
@@ -180,7 +181,9 @@ class StudentController(Controller):
             str | None, HeaderParameter(name="If-Match", description=IF_MATCH)
         ] = None,
     ) -> Response[Student]:
-        """Change some fields. 412 when If-Match names an older revision."""
+        """Change some fields; null removes an optional one, and guardians are replaced as a
+        whole list. 409 when the email or the INE is another student's; 412 when If-Match names
+        an older revision."""
         stored = await registry.update_student(student_id, data, if_match=parse_if_match(if_match))
         return Response(stored.student, headers={"ETag": etag(stored.revision)})
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import re
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -198,22 +199,37 @@ class Registry:
         raise StudentExists("(generated)")
 
     async def taken_fields(
-        self, *, student_id: str | None, email: str | None, own_id: str | None = None
+        self,
+        *,
+        student_id: str | None,
+        email: str | None,
+        own_id: str | None = None,
+        ine: str | None = None,
     ) -> list[str]:
-        """Which of an id and an email other students already have ("id", "email").
+        """Which of an id, an email and an INE other students already have ("id", "email",
+        "ine").
 
         A form checks this with its other rules, so that one answer names every problem;
         the atomic write still decides between two people registering at once.
         """
+        ine_taken = await self._taken_ine(ine, own_id=own_id)
         wanted_id = student_id if student_id and rules.is_valid_id(student_id) else ""
         email_norm = (email or "").strip().lower()
         if not wanted_id and not email_norm:
-            return []
+            return ine_taken
         [(id_taken, email_owner)] = await self.store.check_rows([(wanted_id, email_norm)])
         taken = ["id"] if wanted_id and id_taken else []
         if email_owner and email_owner != own_id:
             taken.append("email")
-        return taken
+        return taken + ine_taken
+
+    async def _taken_ine(self, ine: str | None, *, own_id: str | None) -> list[str]:
+        """["ine"] when another student has this INE, else []."""
+        wanted = (ine or "").strip().upper()
+        if not re.fullmatch(rules.INE_PATTERN, wanted):
+            return []
+        [owner] = await self.store.ine_owners([wanted])
+        return ["ine"] if owner and owner != own_id else []
 
     async def get_student(self, student_id: str) -> StoredStudent:
         """One student with its revision. Raises StudentNotFound."""
