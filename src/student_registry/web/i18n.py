@@ -71,7 +71,7 @@ FIELD_LABELS = {
     "course": N_("Course"),
     "email": N_("Email"),
     "sex": N_("Sex"),
-    "ine": N_("INE (national student ID)"),
+    "ine": N_("INE (national student number)"),
     "birthplace": N_("Place of birth"),
     "guardians": N_("Guardians"),
 }
