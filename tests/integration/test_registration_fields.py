@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 import httpx
+import msgspec
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
+from typer.testing import CliRunner
 
+from student_registry.cli import app as cli_app
 from student_registry.store import keys
 from student_registry.store.redis_store import RedisStore
 from tests.builders import API, DUPLICATES_ALLOWED, student_body
@@ -302,3 +306,19 @@ async def test_csv_and_ndjson_exports_import_back_unchanged(
             expected = before
         assert after == expected, fmt
         await assert_indexes_consistent(store)
+
+
+def test_the_cli_imports_french_columns_and_exports_them_back(
+    tmp_path: Path, redis_url: str
+) -> None:
+    source = tmp_path / "rentree.csv"
+    source.write_text(FRENCH_CSV, encoding="utf-8")
+    imported = CliRunner().invoke(cli_app, ["import", str(source), "--redis-url", redis_url])
+    assert imported.exit_code == 0, imported.stdout
+    exported = CliRunner().invoke(
+        cli_app, ["export", "--format", "ndjson", "--redis-url", redis_url]
+    )
+    assert exported.exit_code == 0, exported.stdout
+    lea = msgspec.json.decode(exported.stdout.splitlines()[0])
+    assert lea["ine"] == "1234567890A"
+    assert [g["relationship"] for g in lea["guardians"]] == ["mother", "father"]
