@@ -131,7 +131,9 @@ class IneTaken(Conflict):
     """Another student has this national student identifier (INE)."""
 
     def __init__(self, ine: str) -> None:
-        super().__init__(f"Another student already has the INE (ine) {ine!r}.")
+        super().__init__(
+            f"Another student already has the INE (national student identifier) {ine!r}."
+        )
         self.ine = ine
 
 

@@ -181,8 +181,16 @@ async def test_a_student_stored_before_these_fields_reads_lists_changes_and_expo
     # The hash and indexes as the scripts wrote them before: no x, i, p or g field.
     await store.client.hset(
         keys.student_key("old1"),
-        mapping={"f": "Ada", "l": "Martin", "b": "20090417", "c": "3eB", "t": "1700000000000000"},
+        mapping={
+            "f": "Ada",
+            "l": "Martin",
+            "b": "20090417",
+            "c": "3eB",
+            "e": "Ada@example.org",
+            "t": "1700000000000000",
+        },
     )
+    await store.client.hset(keys.email_index(), "ada@example.org", "old1")
     await store.client.zadd(keys.order_index(), {"martin\0ada\0old1": 0})
     await store.client.zadd(keys.first_name_index(), {"ada\0martin\0ada\0old1": 0})
     await store.client.zadd(keys.course_index("3eB"), {"martin\0ada\0old1": 0})
@@ -194,7 +202,7 @@ async def test_a_student_stored_before_these_fields_reads_lists_changes_and_expo
     listed = (await client.get(API)).json()["items"]
     assert [s["id"] for s in listed] == ["old1"]
     exported = (await client.get("/api/v1/students.csv")).text
-    assert "old1,Ada,Martin,2009-04-17,3eB,,,,," in exported
+    assert "old1,Ada,Martin,2009-04-17,3eB,Ada@example.org," + "," * 12 in exported
     response = await client.patch(f"{API}/old1", json={"ine": "1234567890A", "guardians": [FATHER]})
     assert response.status_code == 200, response.text
     response = await client.patch(f"{API}/old1", json={"course": "3eA"})

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any, Literal
 
 import msgspec
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from student_registry.domain.bulk_formats import encode_students, parser_for
 from student_registry.domain.models import (
     Guardian,
+    Student,
     StudentCreate,
     StudentPatch,
     decode_guardians,
@@ -200,3 +205,60 @@ def test_guardians_are_stored_compactly_and_read_back_equal(guardians: list[Guar
     assert decode_guardians(stored) == guardians
     assert "relationship" not in stored  # arrays, not objects
     assert msgspec.json.decode(stored)[0][1] in "mfgo"
+
+
+def _csv_of(students: list[Student]) -> bytes:
+    async def source() -> AsyncIterator[Student]:
+        for s in students:
+            yield s
+
+    async def encode() -> bytes:
+        return b"".join([chunk async for chunk in encode_students(source(), "csv")])
+
+    return asyncio.run(encode())
+
+
+tricky_text = st.text("ab é'\",;=+-@\n", min_size=1, max_size=12).filter(
+    lambda t: t.strip() and not t.strip().startswith(("'", "\n")) and "\n" not in t.strip()
+)
+csv_guardians = st.lists(
+    st.builds(
+        Guardian,
+        name=tricky_text.map(str.strip),
+        relationship=st.sampled_from(["mother", "father", "guardian", "other"]),
+        parental_authority=st.booleans(),
+        phone=st.none() | st.sampled_from(["+33612345678", "+442079460958"]),
+        email=st.none() | st.just("x@example.org"),
+    ),
+    max_size=2,
+)
+
+
+@given(
+    guardians=csv_guardians,
+    sex=st.none() | st.sampled_from(["F", "M"]),
+    birthplace=st.none() | tricky_text.map(str.strip),
+)
+def test_a_csv_export_of_any_registration_fields_reads_back_the_same(
+    guardians: list[Guardian], sex: Literal["F", "M"] | None, birthplace: str | None
+) -> None:
+    now = datetime.now(UTC)
+    student = Student(
+        id="s1",
+        first_name="Léa",
+        last_name="Martin",
+        birth_date=date(2009, 4, 17),
+        course="3eB",
+        sex=sex,
+        ine="1234567890A",
+        birthplace=birthplace,
+        guardians=guardians or None,
+        created_at=now,
+        updated_at=now,
+    )
+    parser = parser_for("csv")
+    chunk = parser.feed(_csv_of([student]), final=True)
+    assert chunk.failures == []
+    [read] = chunk.students
+    assert (read.sex, read.ine, read.birthplace) == (sex, "1234567890A", birthplace)
+    assert (read.guardians or []) == guardians
