@@ -295,7 +295,8 @@ async def test_csv_and_ndjson_exports_import_back_unchanged(
     before = {s["id"]: comparable(s) for s in (await client.get(API)).json()["items"]}
     for fmt in ("ndjson", "csv"):
         exported = (await client.get(f"/api/v1/students.{fmt}")).content
-        await store.client.flushdb()
+        for student_id in before:
+            assert (await client.delete(f"{API}/{student_id}")).status_code == 204
         response = await client.post(
             "/api/v1/students/import",
             content=exported,

@@ -151,7 +151,10 @@ Guardians = Annotated[
     list[Guardian],
     Meta(
         max_length=rules.GUARDIANS_MAX,
-        description=f"Optional; up to {rules.GUARDIANS_MAX} legal guardians.",
+        description=(
+            f"Optional; up to {rules.GUARDIANS_MAX} legal guardians (responsables légaux). A"
+            " PATCH replaces the whole list; null or [] removes them."
+        ),
     ),
 ]
 
