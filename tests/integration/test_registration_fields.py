@@ -331,3 +331,17 @@ def test_the_cli_imports_french_columns_and_exports_them_back(
     lea = msgspec.json.decode(exported.stdout.splitlines()[0])
     assert lea["ine"] == "1234567890A"
     assert [g["relationship"] for g in lea["guardians"]] == ["mother", "father"]
+
+
+async def test_parental_authority_must_be_a_json_boolean(client: Client) -> None:
+    for written in ("true", 1):
+        guardians = [{**FATHER, "parental_authority": written}]
+        response = await client.post(API, json=student_body(id="s1", guardians=guardians))
+        assert field_errors(response) == {
+            "guardians[0].parental_authority": "must be true or false"
+        }
+    await client.post(API, json=student_body(id="s1"))
+    response = await client.patch(
+        f"{API}/s1", json={"guardians": [{**FATHER, "parental_authority": "false"}]}
+    )
+    assert field_errors(response) == {"guardians[0].parental_authority": "must be true or false"}
