@@ -21,7 +21,7 @@ from student_registry.domain.models import (
     decode_guardians,
     encode_guardians,
 )
-from student_registry.domain.phones import display_phone, normalize_phone
+from student_registry.domain.phones import PHONE_MAX, PHONE_PATTERN, display_phone, normalize_phone
 from student_registry.domain.validation import parse
 from student_registry.errors import InvalidStudent
 from tests.builders import student_body
@@ -262,3 +262,9 @@ def test_a_csv_export_of_any_registration_fields_reads_back_the_same(
     [read] = chunk.students
     assert (read.sex, read.ine, read.birthplace) == (sex, "1234567890A", birthplace)
     assert (read.guardians or []) == guardians
+
+
+@given(st.from_regex(PHONE_PATTERN).filter(lambda t: "\n" not in t and len(t) <= PHONE_MAX))
+def test_every_number_the_documented_pattern_allows_is_taken(written: str) -> None:
+    # The API's document gives this pattern: a number it allows is never refused.
+    assert normalize_phone(written) is not None

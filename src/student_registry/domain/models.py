@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from student_registry.domain import rules
+from student_registry.domain.phones import PHONE_MAX, PHONE_PATTERN
 
 # The document states the limit on the text as stored: 100 characters, which is what a client
 # types. The model takes more code points, so that decomposed (NFD) input composes to 100.
@@ -110,8 +111,8 @@ Phone = Annotated[
     str,
     Meta(
         min_length=1,
-        max_length=32,
-        pattern=r"^\s*(?:\+|00)?[0-9]+(?:[ .-][0-9]+)*\s*$",
+        max_length=PHONE_MAX,
+        pattern=PHONE_PATTERN,
         description=(
             "Optional; a French number (06 12 34 56 78, with spaces, dots or dashes) or an"
             " international one (+44 20 7946 0958, 8 to 15 digits); stored E.164"

@@ -11,36 +11,35 @@ from __future__ import annotations
 import re
 
 PHONE_MAX = 32
-# Digits in groups, each group set apart by one space, dot or dash; '+' or '00' may start it.
-_WRITTEN = re.compile(r"(\+|00)?[0-9]+(?:[ .-][0-9]+)*")
-# A French national number: 0 then the nine digits of the subscriber (no 00: that is a prefix).
-_FRENCH = re.compile(r"0([1-9][0-9]{8})")
-# E.164: a country code (no leading 0) and at most 15 digits in all; 8 at least, as the
-# shortest national numbers in use are 7 digits behind a one-digit code.
-_INTERNATIONAL = re.compile(r"[1-9][0-9]{7,14}")
 FRANCE = "33"
+# A digit, maybe set apart from the one before by a space, a dot or a dash.
+_D = "[ .-]?[0-9]"
+# After + (or 00): a country code (no leading 0) and 8 to 15 digits in all; France's (33) has
+# nine digits after it, the first not 0. Written out, not checked after, so that this pattern
+# is the whole rule and the API's document can give it.
+_AFTER_PLUS = (
+    f"(?:3[ .-]?3[ .-]?[1-9](?:{_D}){{8}}|3[ .-]?[0-24-9](?:{_D}){{6,13}}|[124-9](?:{_D}){{7,14}})"
+)
+PHONE_PATTERN = (
+    f"^(?:0[ .-]?[1-9](?:{_D}){{8}}"  # French national: 0 and nine digits
+    f"|\\+{_AFTER_PLUS}"
+    f"|0[ .-]?0[ .-]?{_AFTER_PLUS})$"
+)
+_PHONE = re.compile(PHONE_PATTERN.removeprefix("^").removesuffix("$"))
+_SEPARATORS = re.compile(r"[ .-]")
 
 
 def normalize_phone(text: str) -> str | None:
     """The E.164 form (``+33612345678``) of a French or international number, or None."""
     written = text.strip()
-    if len(written) > PHONE_MAX or not _WRITTEN.fullmatch(written):
+    if len(written) > PHONE_MAX or not _PHONE.fullmatch(written):
         return None
-    digits = re.sub(r"[ .-]", "", written)
+    digits = _SEPARATORS.sub("", written)
     if digits.startswith("+"):
-        digits = digits[1:]
-    elif digits.startswith("00"):
-        digits = digits[2:]
-    elif french := _FRENCH.fullmatch(digits):
-        return f"+{FRANCE}{french.group(1)}"
-    else:
-        return None
-    if not _INTERNATIONAL.fullmatch(digits):
-        return None
-    # France's own numbers have nine digits after its code, the first not a 0.
-    if digits.startswith(FRANCE) and not _FRENCH.fullmatch("0" + digits[2:]):
-        return None
-    return f"+{digits}"
+        return digits
+    if digits.startswith("00"):
+        return "+" + digits[2:]
+    return f"+{FRANCE}{digits[1:]}"
 
 
 def display_phone(e164: str) -> str:
