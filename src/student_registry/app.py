@@ -38,6 +38,7 @@ from student_registry.api.tokens import TokenController, me
 from student_registry.api.users import UserController
 from student_registry.connection import open_store
 from student_registry.domain.accounts import Accounts, UserCreate
+from student_registry.domain.phones import display_phone
 from student_registry.domain.service import Registry
 from student_registry.errors import InvalidAccount, RegistryError, StoreUnavailable
 from student_registry.logs import access_log, configure_logging
@@ -90,6 +91,7 @@ def _template_engine(*, auto_reload: bool) -> JinjaTemplateEngine:
     environment.filters["timestamp"] = format_timestamp
     environment.globals["language"] = current_language
     environment.globals["language_links"] = language_links
+    environment.filters["phone"] = display_phone
     environment.globals["date_example"] = date_example
     environment.globals["shown_to"] = shown_to
     return JinjaTemplateEngine.from_environment(environment)

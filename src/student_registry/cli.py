@@ -248,7 +248,12 @@ def import_file(
     [bold]id, first_name, last_name, birth_date, course, email[/], or names like
     [italic]Student ID, First name, Date of birth, Prénom, Classe[/]. Unknown columns are reported.
     Dates are YYYY-MM-DD, or day first as in France: DD/MM/YYYY.
-    JSON: an array of student objects; NDJSON: one object a line.
+    Optional columns: [bold]sex, ine, birthplace[/] and two guardians,
+    [bold]guardian1_name, guardian1_relationship, guardian1_phone, guardian1_email,
+    guardian1_parental_authority[/] (and guardian2_...), or [italic]Sexe, INE, Lieu de naissance,
+    Responsable 1 nom, Responsable 1 lien, Responsable 1 téléphone, Responsable 1 courriel,
+    Responsable 1 autorité parentale[/]; relationships mère, père, tuteur, autre; oui/non.
+    JSON: an array of student objects; NDJSON: one object a line, with all their guardians.
 
     Prints a summary and each failed row's line and problem. Exit code 0 when every row went
     in, 1 when a row failed or Redis is unreachable, 2 when the file cannot be read.

@@ -13,6 +13,7 @@ RegistryError
 ├── Conflict
 │   ├── StudentExists       the id is taken
 │   ├── EmailTaken          another student has that email
+│   ├── IneTaken            another student has that national student identifier (INE)
 │   ├── PossibleDuplicate   students with the same names and birth date are registered
 │   ├── StaleRevision       If-Match names a revision that is no longer current
 │   └── UserExists          a user with that email exists
@@ -124,6 +125,16 @@ class EmailTaken(Conflict):
     def __init__(self, email: str) -> None:
         super().__init__(f"Another student already has the email {email!r}.")
         self.email = email
+
+
+class IneTaken(Conflict):
+    """Another student has this national student identifier (INE)."""
+
+    def __init__(self, ine: str) -> None:
+        super().__init__(
+            f"Another student already has the INE (national student identifier) {ine!r}."
+        )
+        self.ine = ine
 
 
 class PossibleDuplicate(Conflict):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -32,10 +33,13 @@ def registration_form(page: Page) -> Locator:
 
 
 async def fill_registration(page: Page, values: dict[str, str]) -> None:
-    """Type these values into the registration form, finding each field by its label."""
+    """Type these values into the registration form, finding each field by its label.
+
+    A label starts with the field's name ("Email (optional)"); the guardians' rows have labels
+    of their own ("Guardian 1: Email")."""
     form = registration_form(page)
     for name, value in values.items():
-        await form.get_by_label(LABELS[name], exact=False).fill(value)
+        await form.get_by_label(re.compile(f"^{re.escape(LABELS[name])}")).fill(value)
 
 
 async def seed_student(api: httpx.AsyncClient, **fields: str) -> dict[str, Any]:

@@ -65,9 +65,13 @@ async def test_the_export_link_downloads_the_filtered_students_as_csv(
 
     path = await (await download.value).path()
     lines = (await anyio.Path(path).read_text(encoding="utf-8-sig")).splitlines()
-    assert lines[0] == (
-        "id,first_name,last_name,birth_date,course,email,status,entry_date,exit_date,exit_reason"
+    # The enrolment columns, then the registration fields (sex, INE, birthplace, two
+    # guardians) follow the first six.
+    assert lines[0].startswith(
+        "id,first_name,last_name,birth_date,course,email,status,entry_date,exit_date,exit_reason,"
+        "sex,ine,"
     )
     assert lines[1:] == [
         "2024-0042,Éloïse,Durand,2009-04-17,3eB,eloise.durand@example.org,enrolled,2024-09-02,,"
+        + "," * 13
     ]

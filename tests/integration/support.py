@@ -95,6 +95,9 @@ async def assert_indexes_consistent(store: RedisStore) -> dict[str, Fields]:
         for student_id, fields in students.items()
         if fields.get("email")
     }
+    assert await client.hgetall(keys.ine_index()) == {
+        fields["ine"]: student_id for student_id, fields in students.items() if fields.get("ine")
+    }
     return students
 
 

@@ -122,8 +122,11 @@ async def test_csv_export_is_a_spreadsheet_friendly_download(
         == codecs.BOM_UTF8
         + (
             "id,first_name,last_name,birth_date,course,email,"
-            "status,entry_date,exit_date,exit_reason\r\n"
-            "1,Éloïse,Durand,2009-04-17,3e B,a@example.org,enrolled,2024-09-02,,\r\n"
+            "status,entry_date,exit_date,exit_reason,sex,ine,birthplace,"
+            "guardian1_name,guardian1_relationship,guardian1_phone,guardian1_email,"
+            "guardian1_parental_authority,guardian2_name,guardian2_relationship,"
+            "guardian2_phone,guardian2_email,guardian2_parental_authority\r\n"
+            "1,Éloïse,Durand,2009-04-17,3e B,a@example.org,enrolled,2024-09-02,,,,,,,,,,,,,,,\r\n"
         ).encode()
     )
 

@@ -149,11 +149,14 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
     with monitored(redis_url) as calls:
         await store.client.echo("create")
         await registry.register_student(
-            parse(student_body(id="s1", email="a@x.org"), StudentCreate)
+            parse(student_body(id="s1", email="a@x.org", ine="1234567890A"), StudentCreate)
         )
         # Same names, another birth date: the duplicate check reads s1's.
         await registry.register_student(
-            parse(student_body(id="s2", course="4e", birth_date="2010-01-02"), StudentCreate)
+            parse(
+                student_body(id="s2", course="4e", birth_date="2010-01-02", ine="2234567890A"),
+                StudentCreate,
+            )
         )
         await store.client.echo("replace")
         await registry.update_student("s1", StudentPatch(course="5e", last_name="Zola"))
@@ -164,14 +167,14 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
         await registry.update_student("s1", left)
         await store.client.echo("import")
         batch = rows(
-            student_body(id="s3", course="6e", birth_date="2008-01-02"),
+            student_body(id="s3", course="6e", birth_date="2008-01-02", ine="3234567890A"),
             student_body(id="s4", course="5e", birth_date="2007-01-02"),
         )
         await store.import_rows(batch, now=now, on_conflict="fail", atomic=True)
         await store.import_rows(batch, now=now, on_conflict="skip", atomic=False)
         await store.client.echo("import-update")
         moved = rows(
-            student_body(id="s3", course="3e", birth_date="2008-01-02"),
+            student_body(id="s3", course="3e", birth_date="2008-01-02", ine="4234567890A"),
             student_body(id="s5", course="3e", birth_date="2006-01-02"),
             # s4 leaves, s1 comes back (out of the withdrawn students' 5e).
             student_body(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from litestar import Controller, Request, Response, delete, get, patch, post
 from litestar.datastructures import ResponseHeader
@@ -23,6 +23,7 @@ from student_registry.domain.models import (
 )
 from student_registry.domain.preconditions import parse_if_match
 from student_registry.domain.service import IdempotencyKey, Registry
+from student_registry.domain.validation import decode
 from student_registry.security.guards import ROLE
 
 MAX_JSON_BODY = 64 * 1024
@@ -58,6 +59,18 @@ IF_MATCH = (
 def etag(revision: str) -> str:
     """The ETag of a revision."""
     return f'"{revision}"'
+
+
+BodyT = TypeVar("BodyT", StudentCreate, StudentPatch)
+
+
+async def _strictly(request: Request[Actor, Any, Any], data: BodyT) -> BodyT:
+    """The body decoded strictly when it has guardians: the framework converts a body's values
+    leniently, and would take "true" or 1 for a guardian's parental_authority. Other fields are
+    texts and dates, which it takes from JSON strings only."""
+    if not data.guardians:
+        return data
+    return decode(await request.body(), type(data))
 
 
 class StudentController(Controller):
@@ -116,9 +129,11 @@ class StudentController(Controller):
             ),
         ] = None,
     ) -> Response[Student]:
-        """Register a student. 409 when the id or the email is taken, or (possible-duplicate)
-        when the same person seems registered; the stored one is kept."""
+        """Register a student. 409 when the id, the email or the INE is taken, or
+        (possible-duplicate) when the same person seems registered; the stored one is kept.
+        Invalid fields are named by their path, guardians' by their place: guardians[1].phone."""
         key = IdempotencyKey(request.user.email, idempotency_key) if idempotency_key else None
+        data = await _strictly(request, data)
         stored = await registry.register_student(
             data, allow_duplicate=allow_duplicate, idempotency=key
         )
@@ -184,6 +199,7 @@ class StudentController(Controller):
     )
     async def update_student(
         self,
+        request: Request[Actor, Any, Any],
         student_id: FromPath[str],
         data: JSONBody[StudentPatch],
         registry: NamedDependency[Registry],
@@ -191,12 +207,15 @@ class StudentController(Controller):
             str | None, HeaderParameter(name="If-Match", description=IF_MATCH)
         ] = None,
     ) -> Response[Student]:
-        """Change some fields. 412 when If-Match names an older revision.
+        """Change some fields; null removes an optional one, and guardians are replaced as a
+        whole list. 409 when the email or the INE is another student's; 412 when If-Match names
+        an older revision.
 
         Withdraw a student with `{"status": "withdrawn", "exit_date": ..., "exit_reason": ...}`
         (the exit date not in the future, nor before entry_date); reinstate it with
         `{"status": "enrolled"}`, which clears both. A withdrawn student keeps its record and
         its history; deleting is for erasure (administrators)."""
+        data = await _strictly(request, data)
         stored = await registry.update_student(student_id, data, if_match=parse_if_match(if_match))
         return Response(stored.student, headers={"ETag": etag(stored.revision)})
 

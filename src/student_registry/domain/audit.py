@@ -44,6 +44,7 @@ PAGE_SIZE = 50
 MAX_PAGE = 500
 _CURSOR = re.compile(r"\d{1,20}-\d{1,20}")
 _IMPORT_COUNTS = {"c": "created", "u": "updated", "s": "skipped", "x": "exists", "m": "email_taken"}
+_IMPORT_COUNTS["i"] = "ine_taken"
 
 _actor: ContextVar[str] = ContextVar("audit_actor", default="")
 _request_id: ContextVar[str] = ContextVar("audit_request_id", default="")

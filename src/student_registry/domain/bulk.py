@@ -42,11 +42,12 @@ MAX_LISTED_FAILURES = 1000
 MAX_ATOMIC_ROWS = 20_000
 ID_TAKEN = N_("is already registered")
 EMAIL_TAKEN = N_("belongs to another student")
+INE_TAKEN = N_("belongs to another student")
 DUPLICATE = N_(
     "has the first name, last name and date of birth of the registered student {ids};"
     " import with allow_duplicates to register it anyway"
 )
-FAILED = frozenset({"exists", "email_taken", "duplicate"})
+FAILED = frozenset({"exists", "email_taken", "duplicate", "ine_taken"})
 
 T = TypeVar("T")
 
@@ -128,6 +129,7 @@ class _Importer:
         # Dry runs remember what earlier rows would have written.
         self.seen_ids: set[str] = set()
         self.seen_emails: dict[str, str] = {}
+        self.seen_ines: dict[str, str] = {}
         self.seen_people: set[str] = set()
         self.trace = current_trace()
 
@@ -224,18 +226,24 @@ class _Importer:
     async def plan(self, rows: list[StudentRow]) -> list[str]:
         """What import.lua would answer for each row, read without writing."""
         found = await self.store.check_rows([(row.id, row.email_norm) for row in rows])
+        ine_owners = await self.store.ine_owners([row.ine for row in rows])
         twins = (
             [[]] * len(rows) if self.allow_duplicates else await self.store.find_duplicates(rows)
         )
         statuses = []
-        for row, (exists, owner), same in zip(rows, found, twins, strict=True):
+        for row, (exists, owner), same, ine_owner in zip(
+            rows, found, twins, ine_owners, strict=True
+        ):
             exists = exists or row.id in self.seen_ids
             owner = self.seen_emails.get(row.email_norm, owner)
+            ine_owner = self.seen_ines.get(row.ine, ine_owner)
             person = _person(row)
             if exists and self.mode != "update":
                 status = "skipped" if self.mode == "skip" else "exists"
             elif owner and owner != row.id:
                 status = "email_taken"
+            elif ine_owner and ine_owner != row.id:
+                status = "ine_taken"
             elif not exists and not self.allow_duplicates and (same or person in self.seen_people):
                 status = "duplicate"
             else:
@@ -244,6 +252,8 @@ class _Importer:
                 self.seen_people.add(person)
                 if row.email_norm:
                     self.seen_emails[row.email_norm] = row.id
+                if row.ine:
+                    self.seen_ines[row.ine] = row.id
             statuses.append(status)
         return statuses
 
@@ -275,6 +285,8 @@ class _Importer:
                 path, message = (
                     ("email", EMAIL_TAKEN) if status == "email_taken" else ("id", ID_TAKEN)
                 )
+                if status == "ine_taken":
+                    path, message = "ine", INE_TAKEN
                 if status == "duplicate":
                     path, message = "$", DUPLICATE.format(ids=", ".join(same) or "(in this file)")
                 failure = RowFailure(

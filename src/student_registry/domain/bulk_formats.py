@@ -8,6 +8,13 @@ as soon as it passes that size, and reading stops there as at a file that breaks
 Dates: JSON and NDJSON take ``YYYY-MM-DD``, as the API does. CSV also takes the day-first dates
 that spreadsheets in France write, ``DD/MM/YYYY`` (or with ``-`` or ``.``), and ``YYYY/MM/DD``;
 a date like ``04/05/2009`` is therefore the 4th of May.
+
+Guardians: NDJSON and JSON carry them all, as the API does. CSV carries two, in columns
+``guardian1_name``, ``guardian1_relationship``, ``guardian1_phone``, ``guardian1_email``,
+``guardian1_parental_authority`` and the same for 2; imports also take the French headers
+(``Responsable 1 nom``, ``Responsable 1 lien``, ``Responsable 1 téléphone``, ``Responsable 1
+courriel``, ``Responsable 1 autorité parentale``), French relationships (mère, père, tuteur,
+autre) and oui/non. Exports write the English headers, which imports read back as they are.
 """
 
 from __future__ import annotations
@@ -23,7 +30,7 @@ import msgspec
 from msgspec import Struct
 
 from student_registry.domain import rules
-from student_registry.domain.models import Student, StudentCreate
+from student_registry.domain.models import Guardian, Student, StudentCreate
 from student_registry.domain.text import fold
 from student_registry.domain.validation import parse
 from student_registry.errors import FieldError, InvalidImport, InvalidStudent
@@ -71,9 +78,67 @@ COLUMN_NAMES = {
     "exit_date": ("exit date", "date of exit", "leaving date", "withdrawal date"),
     "exit_reason": ("exit reason", "reason for leaving", "withdrawal reason"),
 }
-_COLUMNS = {alias: field for field, aliases in COLUMN_NAMES.items() for alias in aliases} | {
-    field.replace("_", " "): field for field in COLUMN_NAMES
+# The registration fields French schools keep, written after those above.
+REGISTRATION_FIELDS = ("sex", "ine", "birthplace")
+COLUMN_NAMES |= {
+    "sex": ("sex", "sexe", "gender", "genre"),
+    "ine": ("ine", "national student id", "identifiant national eleve", "numero ine"),
+    "birthplace": (
+        "birthplace",
+        "place of birth",
+        "birth place",
+        "lieu de naissance",
+        "commune de naissance",
+        "ville de naissance",
+    ),
 }
+# A CSV row carries this many guardians, each in these columns: guardian<n>_<attribute>.
+CSV_GUARDIANS = 2
+GUARDIAN_ATTRIBUTES = ("name", "relationship", "phone", "email", "parental_authority")
+_FRENCH_GUARDIAN_WORDS = {
+    "name": ("nom",),
+    "relationship": ("lien", "lien de parente", "qualite"),
+    "phone": ("telephone", "tel", "portable"),
+    "email": ("courriel", "email", "mail"),
+    "parental_authority": ("autorite parentale",),
+}
+COLUMN_NAMES |= {
+    f"guardian{n}.{attribute}": (
+        f"guardian {n} {attribute.replace('_', ' ')}",
+        *(f"responsable {n} {word}" for word in _FRENCH_GUARDIAN_WORDS[attribute]),
+        *(f"responsable legal {n} {word}" for word in _FRENCH_GUARDIAN_WORDS[attribute]),
+    )
+    for n in range(1, CSV_GUARDIANS + 1)
+    for attribute in GUARDIAN_ATTRIBUTES
+}
+GUARDIAN_COLUMNS = tuple(
+    f"guardian{n}_{attribute}"
+    for n in range(1, CSV_GUARDIANS + 1)
+    for attribute in GUARDIAN_ATTRIBUTES
+)
+_COLUMNS = (
+    {alias: field for field, aliases in COLUMN_NAMES.items() for alias in aliases}
+    | {field.replace("_", " "): field for field in COLUMN_NAMES}
+    | {
+        # guardian1_name folds to "guardian1 name".
+        column.replace("_", " "): column.replace("_", ".", 1)
+        for column in GUARDIAN_COLUMNS
+    }
+)
+# How a CSV cell may say a guardian's relationship and parental authority, folded.
+_RELATIONSHIPS = {
+    "mother": "mother",
+    "father": "father",
+    "guardian": "guardian",
+    "other": "other",
+    "mere": "mother",
+    "pere": "father",
+    "tuteur": "guardian",
+    "tutrice": "guardian",
+    "autre": "other",
+}
+_YES_NO = {"true": True, "yes": True, "oui": True, "1": True}
+_YES_NO |= {"false": False, "no": False, "non": False, "0": False}
 _DAY_FIRST = re.compile(r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})")
 _YEAR_FIRST = re.compile(r"(\d{4})[/.-](\d{1,2})[/.-](\d{1,2})")
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -377,6 +442,7 @@ class CsvParser:
         for name in ("entry_date", "exit_date"):
             if written := raw.get(name):
                 raw[name] = to_iso_date(written) or written
+        _registration_cells(raw)
         result = validate(raw, line, written_date=written_date)
         if len(record) > len(self.fields) and any(record[len(self.fields) :]):
             problem = FieldError("$", N_("has more cells than the header row has columns"))
@@ -387,12 +453,37 @@ class CsvParser:
         return result
 
 
+def _registration_cells(raw: dict[str, Any]) -> None:
+    """Turn a CSV row's cells of sex and guardians into the values the API takes, in place.
+
+    The guardians are those of the row's guardian columns that have any cell filled, in order.
+    """
+    if isinstance(sex := raw.get("sex"), str):
+        raw["sex"] = sex.upper()
+    guardians = []
+    for n in range(1, CSV_GUARDIANS + 1):
+        guardian = {
+            attribute: raw.pop(f"guardian{n}.{attribute}")
+            for attribute in GUARDIAN_ATTRIBUTES
+            if f"guardian{n}.{attribute}" in raw
+        }
+        if not guardian:
+            continue
+        if isinstance(relationship := guardian.get("relationship"), str):
+            guardian["relationship"] = _RELATIONSHIPS.get(fold(relationship), relationship)
+        if isinstance(authority := guardian.get("parental_authority"), str):
+            guardian["parental_authority"] = _YES_NO.get(fold(authority), authority)
+        guardians.append(guardian)
+    if guardians:
+        raw["guardians"] = guardians
+
+
 class _JsonRows:
     """Shared by the JSON parsers: one JSON value per row, unknown keys reported once."""
 
     def __init__(self) -> None:
         self.unknown = UnknownNames()
-        self.known = set(EXPORT_FIELDS)
+        self.known = {*EXPORT_FIELDS, *REGISTRATION_FIELDS, "guardians"}
         self.head = b""  # the first bytes, while they may be the start of a BOM
         self.bom_checked = False
 
@@ -640,7 +731,9 @@ def format_of_media_type(content_type: str) -> Format | None:
     return "json" if media_type == "application/json" else None
 
 
-class Exported(Struct, kw_only=True):
+# The registration fields a student does not have are left out (omit_defaults): they cost an
+# export nothing, and an export of students without them reads as it did before they existed.
+class Exported(Struct, kw_only=True, omit_defaults=True):
     """A student as exports write it: the fields a registration takes, nothing else."""
 
     id: str
@@ -653,6 +746,10 @@ class Exported(Struct, kw_only=True):
     entry_date: str
     exit_date: str | None
     exit_reason: str | None
+    sex: str | None = None
+    ine: str | None = None
+    birthplace: str | None = None
+    guardians: list[Guardian] | None = None
 
 
 def _exported(student: Student) -> Exported:
@@ -667,6 +764,10 @@ def _exported(student: Student) -> Exported:
         entry_date=student.entry_date.isoformat(),
         exit_date=student.exit_date.isoformat() if student.exit_date else None,
         exit_reason=student.exit_reason,
+        sex=student.sex,
+        ine=student.ine,
+        birthplace=student.birthplace,
+        guardians=student.guardians,
     )
 
 
@@ -678,6 +779,31 @@ def _enrolment_cells(student: Student) -> list[str]:
         student.exit_date.isoformat() if student.exit_date else "",
         _safe_cell(student.exit_reason or ""),
     ]
+
+
+def csv_header() -> str:
+    """The header row CSV exports write: English names, which imports read back."""
+    return ",".join((*EXPORT_FIELDS, *REGISTRATION_FIELDS, *GUARDIAN_COLUMNS))
+
+
+def _registration_row(student: Student) -> list[str]:
+    """A student's CSV cells after the core ones: sex, INE, birthplace, two guardians."""
+    cells = [student.sex or "", student.ine or "", _safe_cell(student.birthplace or "")]
+    guardians: list[Guardian | None] = list((student.guardians or [])[:CSV_GUARDIANS])
+    guardians += [None] * (CSV_GUARDIANS - len(guardians))
+    for guardian in guardians:
+        if guardian is None:
+            cells += [""] * len(GUARDIAN_ATTRIBUTES)
+            continue
+        cells += [
+            _safe_cell(guardian.name),
+            guardian.relationship,
+            # A spreadsheet runs a cell starting with + as a formula.
+            _safe_cell(guardian.phone or ""),
+            _safe_cell(guardian.email or ""),
+            "true" if guardian.parental_authority else "false",
+        ]
+    return cells
 
 
 def _safe_cell(value: str) -> str:
@@ -696,7 +822,7 @@ async def encode_students(
     batch: list[Student] = []
     first = True
     if fmt == "csv":
-        yield codecs.BOM_UTF8 + (",".join(EXPORT_FIELDS) + "\r\n").encode()
+        yield codecs.BOM_UTF8 + (csv_header() + "\r\n").encode()
     elif fmt == "json":
         yield b"["
     async for student in students:
@@ -730,6 +856,7 @@ def _encode_batch(
                 _safe_cell(s.course),
                 _safe_cell(s.email or ""),
                 *_enrolment_cells(s),
+                *_registration_row(s),
             ]
             for s in batch
         )

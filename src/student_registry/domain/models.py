@@ -9,6 +9,7 @@ import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from student_registry.domain import rules
+from student_registry.domain.phones import PHONE_MAX, PHONE_PATTERN
 
 # The document states the limit on the text as stored: 100 characters, which is what a client
 # types. The model takes more code points, so that decomposed (NFD) input composes to 100.
@@ -118,6 +119,89 @@ ExitReason = Annotated[
         examples=["Moved to Lyon"],
     ),
 ]
+Sex = Annotated[
+    Literal["F", "M"],
+    Meta(description="Optional; F or M, as ONDE and SIECLE record it.", examples=["F"]),
+]
+Ine = Annotated[
+    str,
+    Meta(
+        min_length=11,
+        max_length=11,
+        pattern=rules.INE_PATTERN,
+        description=(
+            "Optional; the national student identifier (INE): 10 digits and a letter, or 9"
+            " digits and 2 letters; stored upper-cased, unique among students."
+        ),
+        examples=["1234567890A"],
+    ),
+]
+Birthplace = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=rules.TEXT_INPUT_MAX,
+        extra_json_schema=TEXT_SCHEMA,
+        pattern=rules.TEXT_PATTERN,
+        description="Optional; the town of birth, 1-100 characters once trimmed, as names.",
+        examples=["Lyon"],
+    ),
+]
+Relationship = Annotated[
+    Literal["mother", "father", "guardian", "other"],
+    Meta(description="What the guardian is to the student.", examples=["mother"]),
+]
+Phone = Annotated[
+    str,
+    Meta(
+        min_length=1,
+        max_length=PHONE_MAX,
+        pattern=PHONE_PATTERN,
+        description=(
+            "Optional; a French number (06 12 34 56 78, with spaces, dots or dashes) or an"
+            " international one (+44 20 7946 0958, 8 to 15 digits); stored E.164"
+            " (+33612345678)."
+        ),
+        examples=["+33612345678"],
+    ),
+]
+
+GuardianEmail = Annotated[
+    str,
+    Meta(
+        max_length=rules.EMAIL_MAX,
+        pattern=rules.EMAIL_PATTERN,
+        description="Optional; the guardian's email.",
+        examples=["marie.durand@example.org"],
+    ),
+]
+
+
+class Guardian(Struct, forbid_unknown_fields=True, kw_only=True):
+    """A legal guardian (responsable légal) of a student."""
+
+    name: Annotated[Name, Meta(description="The guardian's full name, 1-100 characters.")]
+    relationship: Relationship
+    parental_authority: Annotated[
+        bool, Meta(description="Whether the guardian holds parental authority.")
+    ]
+    phone: Phone | None = None
+    email: GuardianEmail | None = None
+
+    def __post_init__(self) -> None:
+        rules.normalize_guardian(self)
+
+
+Guardians = Annotated[
+    list[Guardian],
+    Meta(
+        max_length=rules.GUARDIANS_MAX,
+        description=(
+            f"Optional; up to {rules.GUARDIANS_MAX} legal guardians (responsables légaux). A"
+            " PATCH replaces the whole list; null or [] removes them."
+        ),
+    ),
+]
 
 
 class StudentCreate(Struct, forbid_unknown_fields=True, kw_only=True):
@@ -133,6 +217,10 @@ class StudentCreate(Struct, forbid_unknown_fields=True, kw_only=True):
     entry_date: EntryDate | None = None
     exit_date: ExitDate | None = None
     exit_reason: ExitReason | None = None
+    sex: Sex | None = None
+    ine: Ine | None = None
+    birthplace: Birthplace | None = None
+    guardians: Guardians | None = None
 
     def __post_init__(self) -> None:
         rules.normalize(self)
@@ -140,7 +228,7 @@ class StudentCreate(Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 class StudentPatch(Struct, forbid_unknown_fields=True, kw_only=True):
-    """A partial change: only the fields present change; a null email removes it."""
+    """A partial change: only the fields present change; null removes an optional field."""
 
     first_name: Name | UnsetType = UNSET
     last_name: Name | UnsetType = UNSET
@@ -151,6 +239,11 @@ class StudentPatch(Struct, forbid_unknown_fields=True, kw_only=True):
     entry_date: EntryDate | UnsetType = UNSET
     exit_date: ExitDate | UnsetType | None = UNSET
     exit_reason: ExitReason | UnsetType | None = UNSET
+    sex: Sex | UnsetType | None = UNSET
+    ine: Ine | UnsetType | None = UNSET
+    birthplace: Birthplace | UnsetType | None = UNSET
+    # Replaced as a whole list; null or [] removes them all.
+    guardians: Guardians | UnsetType | None = UNSET
 
     def __post_init__(self) -> None:
         rules.normalize(self)
@@ -166,6 +259,10 @@ class Student(Struct, kw_only=True):
     birth_date: date
     course: str
     email: str | None = None
+    sex: Literal["F", "M"] | None = None
+    ine: str | None = None
+    birthplace: str | None = None
+    guardians: list[Guardian] | None = None
     created_at: datetime
     updated_at: datetime
     status: Literal["enrolled", "withdrawn"] = "enrolled"
@@ -212,8 +309,61 @@ class CourseCount(Struct, kw_only=True):
     students: int
 
 
+# Guardians are stored as one JSON field, each as an array in this order with its trailing
+# defaults left out, and the relationship as a letter: two guardians then take about 100 bytes.
+class _StoredGuardian(Struct, array_like=True, omit_defaults=True):
+    name: str
+    relationship: str
+    parental_authority: int
+    phone: str | None = None
+    email: str | None = None
+
+
+_RELATIONSHIP_LETTERS = {"mother": "m", "father": "f", "guardian": "g", "other": "o"}
+_RELATIONSHIPS = {letter: name for name, letter in _RELATIONSHIP_LETTERS.items()}
+_GUARDIANS_ENCODER = msgspec.json.Encoder()
+_GUARDIANS_DECODER = msgspec.json.Decoder(list[_StoredGuardian])
+
+
+def encode_guardians(guardians: list[Guardian] | None) -> str:
+    """Guardians as the store keeps them: compact JSON, '' for none."""
+    if not guardians:
+        return ""
+    return _GUARDIANS_ENCODER.encode(
+        [
+            _StoredGuardian(
+                name=g.name,
+                relationship=_RELATIONSHIP_LETTERS[g.relationship],
+                parental_authority=int(g.parental_authority),
+                phone=g.phone,
+                email=g.email,
+            )
+            for g in guardians
+        ]
+    ).decode()
+
+
+def decode_guardians(stored: str) -> list[Guardian]:
+    """Guardians from the store's form (encode_guardians)."""
+    return [
+        msgspec.convert(
+            {
+                "name": g.name,
+                "relationship": _RELATIONSHIPS[g.relationship],
+                "parental_authority": bool(g.parental_authority),
+                "phone": g.phone,
+                "email": g.email,
+            },
+            Guardian,
+        )
+        for g in _GUARDIANS_DECODER.decode(stored)
+    ]
+
+
 def student_from_hash(fields: dict[str, Any]) -> StoredStudent:
     """Build a stored student from its Redis hash."""
+    if "guardians" in fields:
+        fields = {**fields, "guardians": decode_guardians(fields["guardians"])}
     return StoredStudent(
         student=msgspec.convert(fields, Student, strict=False),
         revision=str(fields["revision"]),

@@ -8,6 +8,7 @@ import unicodedata
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from student_registry.domain.phones import normalize_phone
 from student_registry.domain.text import compose
 from student_registry.messages import N_
 
@@ -26,6 +27,9 @@ EMAIL_PATTERN = (
     r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
 )
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
+# The national student identifier (INE): 10 digits and a letter, or 9 digits and 2 letters.
+INE_PATTERN = r"^(?:[0-9]{10}[A-Za-z]|[0-9]{9}[A-Za-z]{2})$"
+GUARDIANS_MAX = 4
 
 TEXT_FIELDS = ("first_name", "last_name", "course")
 # Texts a student may have, held to the same rules when present.
@@ -44,6 +48,14 @@ MESSAGES = {
     "entry_date": N_("must be a date written YYYY-MM-DD"),
     "exit_date": N_("must be a date written YYYY-MM-DD"),
     "exit_reason": N_("must be 1 to 100 characters, with no control characters"),
+    "sex": N_("must be F or M"),
+    "ine": N_("must be 11 characters: 10 digits and a letter, or 9 digits and 2 letters"),
+    "birthplace": N_("must be 1 to 100 characters, with no control characters"),
+    "guardians": N_("must be a list of at most 4 guardians"),
+    "name": N_("must be 1 to 100 characters, with no control characters"),
+    "relationship": N_("must be one of mother, father, guardian, other"),
+    "phone": N_("must be a phone number, like 06 12 34 56 78 or +44 20 7946 0958"),
+    "parental_authority": N_("must be true or false"),
 }
 RESERVED_ID = N_("is reserved by the API (/api/v1/students/import); choose another")
 REQUIRED = N_("is required")
@@ -161,6 +173,10 @@ def field_problem(name: str, value: Any) -> str | None:
             return RESERVED_ID
     if name in (*TEXT_FIELDS, *OPTIONAL_TEXT_FIELDS) and isinstance(value, str):
         return clean_text(name, value)[1]
+    if name in ("birthplace", "name") and isinstance(value, str):
+        return clean_text(name, value)[1]
+    if name == "phone" and isinstance(value, str) and normalize_phone(value) is None:
+        return MESSAGES["phone"]
     if name == "birth_date" and isinstance(value, date):
         if value > today():
             return FUTURE_BIRTH_DATE
@@ -188,6 +204,31 @@ def normalize(model: Any) -> None:
     birth_date = model.birth_date
     if isinstance(birth_date, date) and (problem := field_problem("birth_date", birth_date)):
         raise ValueError(f"birth_date {problem}")
+    normalize_registration_fields(model)
+
+
+def normalize_registration_fields(model: Any) -> None:
+    """Store the INE upper-cased and the birthplace as names are (composed, trimmed)."""
+    if isinstance(model.ine, str):
+        model.ine = model.ine.upper()
+    if isinstance(model.birthplace, str):
+        model.birthplace, problem = clean_text("birthplace", model.birthplace)
+        if problem:
+            raise ValueError(f"birthplace {problem}")
+
+
+def normalize_guardian(guardian: Any) -> None:
+    """Compose and trim a guardian's name, store the phone E.164 and the email trimmed."""
+    guardian.name, problem = clean_text("name", guardian.name)
+    if problem:
+        raise ValueError(f"name {problem}")
+    if isinstance(guardian.phone, str):
+        phone = normalize_phone(guardian.phone)
+        if phone is None:
+            raise ValueError(f"phone {MESSAGES['phone']}")
+        guardian.phone = phone
+    if isinstance(guardian.email, str):
+        guardian.email = guardian.email.strip() or None
 
 
 # Enrolment and withdrawal (radiation). Days are UTC days: the settings name no time zone.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import re
 import secrets
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -22,6 +23,7 @@ from student_registry.domain.models import (
     StudentCreate,
     StudentPage,
     StudentPatch,
+    encode_guardians,
     student_from_hash,
 )
 from student_registry.domain.preconditions import Precondition
@@ -87,6 +89,10 @@ TRAILED_FIELDS = {
     "birth_date": "b",
     "course": "c",
     "email": "e",
+    "sex": "x",
+    "ine": "i",
+    "birthplace": "p",
+    "guardians": "g",
     "entry_date": "n",
     "exit_date": "w",
     "exit_reason": "r",
@@ -116,8 +122,19 @@ def to_row(student: Student | StudentCreate, student_id: str) -> StudentRow:
         sort_key=make_sort_key(
             last_name=student.last_name, first_name=student.first_name, student_id=student_id
         ),
+        **_registration_values(student),
         **_enrolment_of(student),
     )
+
+
+def _registration_values(student: Student | StudentCreate) -> dict[str, str]:
+    """The row's values of the registration fields French schools keep, '' when absent."""
+    return {
+        "sex": student.sex or "",
+        "ine": student.ine or "",
+        "birthplace": student.birthplace or "",
+        "guardians": encode_guardians(student.guardians),
+    }
 
 
 def _enrolment_of(student: Student | StudentCreate) -> dict[str, str]:
@@ -178,7 +195,8 @@ class Registry:
         allow_duplicate: bool = False,
         idempotency: IdempotencyKey | None = None,
     ) -> StoredStudent:
-        """Register a student; a missing id is generated. Raises StudentExists, EmailTaken, or
+        """Register a student; a missing id is generated. Raises StudentExists, EmailTaken,
+        IneTaken, or
         PossibleDuplicate unless `allow_duplicate` (same folded names and birth date).
 
         With an idempotency key, the same request sent again within 24 h answers the student
@@ -215,6 +233,10 @@ class Registry:
                 birth_date=data.birth_date,
                 course=data.course,
                 email=data.email,
+                sex=data.sex,
+                ine=data.ine,
+                birthplace=data.birthplace,
+                guardians=data.guardians or None,
                 created_at=now,
                 updated_at=now,
                 status=data.status,
@@ -226,22 +248,37 @@ class Registry:
         raise StudentExists("(generated)")
 
     async def taken_fields(
-        self, *, student_id: str | None, email: str | None, own_id: str | None = None
+        self,
+        *,
+        student_id: str | None,
+        email: str | None,
+        own_id: str | None = None,
+        ine: str | None = None,
     ) -> list[str]:
-        """Which of an id and an email other students already have ("id", "email").
+        """Which of an id, an email and an INE other students already have ("id", "email",
+        "ine").
 
         A form checks this with its other rules, so that one answer names every problem;
         the atomic write still decides between two people registering at once.
         """
+        ine_taken = await self._taken_ine(ine, own_id=own_id)
         wanted_id = student_id if student_id and rules.is_valid_id(student_id) else ""
         email_norm = (email or "").strip().lower()
         if not wanted_id and not email_norm:
-            return []
+            return ine_taken
         [(id_taken, email_owner)] = await self.store.check_rows([(wanted_id, email_norm)])
         taken = ["id"] if wanted_id and id_taken else []
         if email_owner and email_owner != own_id:
             taken.append("email")
-        return taken
+        return taken + ine_taken
+
+    async def _taken_ine(self, ine: str | None, *, own_id: str | None) -> list[str]:
+        """["ine"] when another student has this INE, else []."""
+        wanted = (ine or "").strip().upper()
+        if not re.fullmatch(rules.INE_PATTERN, wanted):
+            return []
+        [owner] = await self.store.ine_owners([wanted])
+        return ["ine"] if owner and owner != own_id else []
 
     async def get_student(self, student_id: str) -> StoredStudent:
         """One student with its revision. Raises StudentNotFound."""
@@ -279,8 +316,8 @@ class Registry:
     async def update_student(
         self, student_id: str, patch: StudentPatch, *, if_match: Precondition | None = None
     ) -> StoredStudent:
-        """Apply a partial change. Raises StudentNotFound, StaleRevision, EmailTaken, or
-        InvalidStudent when the status and its dates do not go together once merged.
+        """Apply a partial change. Raises StudentNotFound, StaleRevision, EmailTaken, IneTaken,
+        or InvalidStudent when the status and its dates do not go together once merged.
 
         Setting `status` to withdrawn withdraws the student (with an exit date and reason);
         setting it to enrolled reinstates it, and clears them.
@@ -288,6 +325,8 @@ class Registry:
         changes = _reinstating(
             {f: v for f in patch.__struct_fields__ if (v := getattr(patch, f)) is not msgspec.UNSET}
         )
+        if "guardians" in changes:
+            changes["guardians"] = changes["guardians"] or None
         op = self.store.new_operation()
         for attempt in range(UPDATE_ATTEMPTS):
             current = await self._current(student_id, if_match)

@@ -8,7 +8,7 @@ from typing import Any, TypeVar
 import msgspec
 
 from student_registry.domain import rules
-from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.models import Guardian, StudentCreate, StudentPatch
 from student_registry.errors import FieldError, InvalidStudent
 
 ModelT = TypeVar("ModelT", StudentCreate, StudentPatch)
@@ -25,6 +25,9 @@ def explain(raw: Any, model: type[StudentCreate] | type[StudentPatch]) -> list[F
         if field.encode_name not in raw:
             if field.required:
                 errors.append(FieldError(path=field.encode_name, message=rules.REQUIRED))
+            continue
+        if field.name == "guardians" and isinstance(raw[field.encode_name], list):
+            errors += explain_guardians(raw[field.encode_name])
             continue
         try:
             value = msgspec.convert(raw[field.encode_name], field.type)
@@ -59,6 +62,39 @@ class _Enrolment(msgspec.Struct, kw_only=True):
     entry_date: date | None = None
     exit_date: date | None = None
     exit_reason: str | None = None
+
+
+def explain_guardians(raw: list[Any]) -> list[FieldError]:
+    """Every problem of a list of guardians, named by its place: ``guardians[1].phone``."""
+    if len(raw) > rules.GUARDIANS_MAX:
+        return [FieldError(path="guardians", message=rules.MESSAGES["guardians"])]
+    errors = []
+    for at, item in enumerate(raw):
+        where = f"guardians[{at}]"
+        if not isinstance(item, dict):
+            errors.append(FieldError(path=where, message="must be an object"))
+            continue
+        fields = msgspec.structs.fields(Guardian)
+        known = {f.encode_name for f in fields}
+        errors += [
+            FieldError(path=f"{where}.{key}", message="is not a field of a guardian")
+            for key in item
+            if key not in known
+        ]
+        for field in fields:
+            path = f"{where}.{field.encode_name}"
+            if field.encode_name not in item:
+                if field.required:
+                    errors.append(FieldError(path=path, message=rules.REQUIRED))
+                continue
+            try:
+                value = msgspec.convert(item[field.encode_name], field.type)
+            except msgspec.ValidationError:
+                errors.append(FieldError(path=path, message=rules.MESSAGES[field.name]))
+                continue
+            if value is not None and (problem := rules.field_problem(field.name, value)):
+                errors.append(FieldError(path=path, message=problem))
+    return errors
 
 
 def parse(raw: Any, model: type[ModelT]) -> ModelT:

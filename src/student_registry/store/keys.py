@@ -43,6 +43,11 @@ STUDENT_FIELDS = {
     # The member of the indexes, to remove it when names change; absent when the scripts can
     # derive it from the names (ASCII names: lower-cased last, first, id; see lib.lua).
     "k": "sort_key",
+    # The registration fields French schools keep; each absent when not given.
+    "x": "sex",  # F or M
+    "i": "ine",  # the national student identifier, upper-cased
+    "p": "birthplace",
+    "g": "guardians",  # JSON, compact: see domain/models.py encode_guardians
     # Enrolment and withdrawal. An enrolled student has no w: the absence of a field means
     # enrolled, so the many enrolled students pay nothing for the status.
     "n": "entry_date",  # YYYYMMDD; absent when it is the day of t (UTC), as in older hashes
@@ -117,6 +122,12 @@ def withdrawn_course_counts() -> str:
 def email_index() -> str:
     """Hash lower-cased email -> student id: keeps emails unique."""
     return f"{PREFIX}:idx:email"
+
+
+def ine_index() -> str:
+    """Hash INE -> student id: keeps national student identifiers unique. Every write script
+    declares it last of its KEYS (lib.lua)."""
+    return f"{PREFIX}:idx:ine"
 
 
 # Accounts. A user is addressed by the lower-cased email; the fields of a user's hash:

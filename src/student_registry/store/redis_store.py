@@ -21,6 +21,7 @@ from redis.commands.core import AsyncScript
 from student_registry.errors import (
     EmailTaken,
     IdempotencyKeyReused,
+    IneTaken,
     OutcomeUnknown,
     PossibleDuplicate,
     StaleCursor,
@@ -83,6 +84,11 @@ class StudentRow(NamedTuple):
     email: str
     email_norm: str
     sort_key: str
+    # The registration fields French schools keep, '' when absent; guardians as stored (JSON).
+    sex: str = ""
+    ine: str = ""
+    birthplace: str = ""
+    guardians: str = ""
     # YYYY-MM-DD; '' keeps the stored entry date (a new student's: the day it is created).
     entry_date: str = ""
     exit_date: str = ""  # YYYY-MM-DD when withdrawn, '' when enrolled
@@ -294,6 +300,7 @@ def _import_keys(rows: Sequence[StudentRow], op: Operation) -> list[str]:
         keys.audit_stream(),
         *(key for row in rows for key in history_keys(row.id)),
         *_status_keys(),
+        keys.ine_index(),
     ]
 
 
@@ -447,6 +454,7 @@ class RedisStore:
                 course_index_of(row.course, withdrawn=row.withdrawn),
                 *_trail_keys(row.id),
                 *_status_keys(),
+                keys.ine_index(),
             ],
             args=[
                 op.ttl_ms,
@@ -460,6 +468,8 @@ class RedisStore:
             raise StudentExists(row.id)
         if result[0] == "email_taken":
             raise EmailTaken(row.email)
+        if result[0] == "ine_taken":
+            raise IneTaken(row.ine)
         if result[0] == "duplicate":
             raise PossibleDuplicate([str(i) for i in result[1:]])
         # Outcomes recorded before they named the id are the row's own.
@@ -489,6 +499,7 @@ class RedisStore:
                 course_index_of(expected.course, withdrawn=expected.withdrawn),
                 *_trail_keys(row.id),
                 *_status_keys(),
+                keys.ine_index(),
             ],
             args=[
                 op.ttl_ms,
@@ -506,6 +517,8 @@ class RedisStore:
             raise StaleRevision(row.id)
         if status == "email_taken":
             raise EmailTaken(row.email)
+        if status == "ine_taken":
+            raise IneTaken(row.ine)
         return str(result[1]), from_micros(result[1])
 
     async def delete(
@@ -520,6 +533,7 @@ class RedisStore:
                 course_index_of(expected.course, withdrawn=expected.withdrawn),
                 *_trail_keys(student_id),
                 *_status_keys(),
+                keys.ine_index(),
             ],
             args=[
                 op.ttl_ms,
@@ -575,6 +589,16 @@ class RedisStore:
         with _translate_errors():
             flat = await self._check_import(keys=[keys.email_index()], args=args)
         return [(flat[i] == 1, flat[i + 1]) for i in range(0, len(flat), 2)]
+
+    async def ine_owners(self, ines: Sequence[str]) -> list[str]:
+        """For each INE, the id of the student who has it, '' for none (or for an empty INE)."""
+        wanted = [ine for ine in ines if ine]
+        if not wanted:
+            return ["" for _ in ines]
+        with _translate_errors():
+            found = cast(list[str | None], await self.client.hmget(keys.ine_index(), wanted))
+        owners = iter(found)
+        return [(next(owners) or "") if ine else "" for ine in ines]
 
     async def find_duplicates(self, rows: Sequence[StudentRow]) -> list[list[str]]:
         """For each row, the other students registered under its folded names and birth date.

@@ -23,6 +23,7 @@ from student_registry.domain import bulk, rules
 from student_registry.domain.dates import DateProblem
 from student_registry.domain.listing import SEARCH_WORDS_PROBLEM
 from student_registry.domain.passwords import PASSWORD_TOO_LONG, PASSWORD_TOO_SHORT
+from student_registry.domain.rules import GUARDIANS_MAX
 from student_registry.messages import N_
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -73,6 +74,23 @@ FIELD_LABELS = {
     "entry_date": N_("Date of entry"),
     "exit_date": N_("Date of leaving"),
     "exit_reason": N_("Reason for leaving"),
+    "sex": N_("Sex"),
+    "ine": N_("INE (national student number)"),
+    "birthplace": N_("Place of birth"),
+    "guardians": N_("Guardians"),
+}
+GUARDIAN_LABELS = {
+    "name": N_("Name"),
+    "relationship": N_("Relationship"),
+    "phone": N_("Phone"),
+    "email": N_("Email"),
+    "parental_authority": N_("Holds parental authority"),
+}
+RELATIONSHIP_LABELS = {
+    "mother": N_("Mother"),
+    "father": N_("Father"),
+    "guardian": N_("Legal guardian"),
+    "other": N_("Other"),
 }
 # The roles as the Users page names them (the form sends the role itself).
 ROLE_NAMES = (N_("viewer"), N_("staff"), N_("admin"))
@@ -110,6 +128,22 @@ def translate(message: str) -> str:
         if match := pattern.fullmatch(message):
             return gettext(template).format(**match.groupdict())
     return translated
+
+
+def relationship_options() -> list[tuple[str, str]]:
+    """The relationships a guardian may have, with their names in the page's language."""
+    return [(value, gettext(label)) for value, label in RELATIONSHIP_LABELS.items()]
+
+
+def form_labels() -> dict[str, str]:
+    """The labels of a student form's inputs, guardians' rows too ("Guardian 2: Phone")."""
+    labels = dict(FIELD_LABELS)
+    for row in range(GUARDIANS_MAX):
+        for name, label in GUARDIAN_LABELS.items():
+            labels[f"guardian-{row}-{name}"] = gettext("Guardian {n}: {field}").format(
+                n=row + 1, field=gettext(label)
+            )
+    return labels
 
 
 def format_date(value: date) -> str:

@@ -26,6 +26,7 @@ from student_registry.domain.service import Registry
 from student_registry.domain.validation import parse
 from student_registry.errors import (
     EmailTaken,
+    IneTaken,
     InvalidCursor,
     InvalidStudent,
     PossibleDuplicate,
@@ -37,7 +38,7 @@ from student_registry.errors import (
 from student_registry.security.guards import ROLE, SAME_ORIGIN, shown_to
 from student_registry.web import forms
 from student_registry.web.errors import explain_error
-from student_registry.web.i18n import FIELD_LABELS
+from student_registry.web.i18n import form_labels, relationship_options
 from student_registry.web.i18n import gettext as _
 
 PAGE_SIZE = 50
@@ -59,7 +60,9 @@ def _taken_message(name: str) -> str:
 
 def _errors_by_field(exc: RegistryError) -> dict[str, str]:
     if isinstance(exc, InvalidStudent):
-        return {e.path: e.message for e in exc.errors}
+        return {forms.form_error_name(e.path): e.message for e in exc.errors}
+    if isinstance(exc, IneTaken):
+        return {"ine": _taken_message("ine")}
     if isinstance(exc, StudentExists):
         return {"id": _taken_message("id")}
     if isinstance(exc, EmailTaken):
@@ -74,21 +77,30 @@ async def _taken(
 ) -> dict[str, str]:
     """Errors for an id or email someone else has, found with the form's other errors."""
     taken = await registry.taken_fields(
-        student_id=None if own_id else values.get("id"), email=values.get("email"), own_id=own_id
+        student_id=None if own_id else values.get("id"),
+        email=values.get("email"),
+        own_id=own_id,
+        ine=values.get("ine"),
     )
     return {name: _taken_message(name) for name in taken}
 
 
 def _in_form_order(errors: dict[str, str]) -> dict[str, str]:
     """Errors in the order of the form's fields, as the summary lists them."""
-    order = {name: at for at, name in enumerate(("$", *forms.FIELDS))}
+    names: tuple[str, ...] = ("$", *forms.FIELDS, *forms.REGISTRATION_FIELDS)
+    names += tuple(
+        forms.guardian_input(row, name)
+        for row in range(rules.GUARDIANS_MAX)
+        for name in forms.GUARDIAN_FIELDS
+    )
+    order = {name: at for at, name in enumerate(names)}
     return dict(sorted(errors.items(), key=lambda item: order.get(item[0], len(order))))
 
 
 def _status_of(exc: RegistryError) -> int:
     if isinstance(exc, StaleRevision):
         return HTTP_412_PRECONDITION_FAILED
-    if isinstance(exc, StudentExists | EmailTaken | PossibleDuplicate):
+    if isinstance(exc, StudentExists | EmailTaken | IneTaken | PossibleDuplicate):
         return HTTP_409_CONFLICT
     return HTTP_422_UNPROCESSABLE_ENTITY
 
@@ -129,6 +141,7 @@ class PageController(Controller):
         errors: dict[str, str] | None = None,
         duplicates: list[str] | None = None,
         status_code: int = 200,
+        guardian_rows: list[dict[str, str]] | None = None,
     ) -> Template:
         page = await registry.list_students(
             limit=PAGE_SIZE, cursor=cursor or None, course=course or None, q=q, status=status
@@ -167,7 +180,9 @@ class PageController(Controller):
                 "values": values or {},
                 "errors": errors or {},
                 "duplicates": duplicates or [],
-                "labels": FIELD_LABELS,
+                "labels": form_labels(),
+                "guardian_rows": forms.shown_guardian_rows(guardian_rows or []),
+                "relationships": relationship_options(),
             },
         )
 
@@ -221,15 +236,21 @@ class PageController(Controller):
             )
 
     async def _register(
-        self, registry: Registry, values: dict[str, str], *, allow_duplicate: bool = False
+        self,
+        registry: Registry,
+        values: dict[str, str],
+        *,
+        allow_duplicate: bool = False,
+        guardian_rows: list[dict[str, str]] | None = None,
     ) -> Template | Redirect:
         raw, date_errors = forms.read_dates(values)
+        raw |= forms.guardians_raw(guardian_rows or [])
         try:
             data = parse(raw, StudentCreate)
             if date_errors:
                 raise InvalidStudent([])
             stored = await registry.register_student(data, allow_duplicate=allow_duplicate)
-        except (InvalidStudent, StudentExists, EmailTaken, PossibleDuplicate) as exc:
+        except (InvalidStudent, StudentExists, EmailTaken, IneTaken, PossibleDuplicate) as exc:
             errors = _errors_by_field(exc)
             if isinstance(exc, InvalidStudent):
                 errors |= date_errors | await _taken(registry, values)
@@ -239,6 +260,7 @@ class PageController(Controller):
                 errors=_in_form_order(errors),
                 duplicates=exc.student_ids if isinstance(exc, PossibleDuplicate) else None,
                 status_code=_status_of(exc),
+                guardian_rows=guardian_rows,
             )
         return Redirect(
             path="/?" + urlencode({"registered": stored.student.id}), status_code=HTTP_303_SEE_OTHER
@@ -251,7 +273,10 @@ class PageController(Controller):
         """Register from the page's form, then redirect (Post/Redirect/Get)."""
         allow_duplicate = data.get("allow_duplicate") == "true"
         return await self._register(
-            registry, forms.form_values(data), allow_duplicate=allow_duplicate
+            registry,
+            forms.form_values(data, forms.FIELDS + forms.REGISTRATION_FIELDS),
+            allow_duplicate=allow_duplicate,
+            guardian_rows=forms.guardian_rows(data),
         )
 
     # The original app's form has no token: this route, and only it, skips the token check, and
@@ -292,9 +317,14 @@ class PageController(Controller):
             context={
                 "student": stored.student,
                 "revision": stored.revision,
-                "values": forms.student_values(stored.student),
+                "values": forms.student_values(stored.student)
+                | forms.registration_values(stored.student),
                 "errors": {},
-                "labels": FIELD_LABELS,
+                "labels": form_labels(),
+                "guardian_rows": forms.shown_guardian_rows(
+                    forms.student_guardian_rows(stored.student)
+                ),
+                "relationships": relationship_options(),
                 "notice": _("Saved.") if saved else "",
                 "history": await registry.audit.history(student_id, limit=HISTORY_SHOWN)
                 if staff
@@ -307,9 +337,14 @@ class PageController(Controller):
         self, registry: NamedDependency[Registry], student_id: FromPath[str], data: FormData
     ) -> Template | Redirect:
         """Save the edit form; a change made meanwhile by someone else is not overwritten."""
-        values = {**forms.form_values(data), "id": student_id}
+        values = {
+            **forms.form_values(data, forms.FIELDS + forms.REGISTRATION_FIELDS),
+            "id": student_id,
+        }
+        guardian_rows = forms.guardian_rows(data)
         revision = exact_revision(str(data.get("revision", "")))
         raw, date_errors = forms.read_dates(values)
+        raw |= forms.guardians_raw(guardian_rows)
         try:
             full = parse(raw, StudentCreate)
             if date_errors:
@@ -320,9 +355,14 @@ class PageController(Controller):
                 birth_date=full.birth_date,
                 course=full.course,
                 email=full.email,
+                # The form shows every field: one left blank is removed.
+                sex=full.sex,
+                ine=full.ine,
+                birthplace=full.birthplace,
+                guardians=full.guardians,
             )
             await registry.update_student(student_id, patch, if_match=revision)
-        except (InvalidStudent, EmailTaken, StaleRevision) as exc:
+        except (InvalidStudent, EmailTaken, IneTaken, StaleRevision) as exc:
             stored = await registry.get_student(student_id)
             errors = _errors_by_field(exc)
             if isinstance(exc, InvalidStudent):
@@ -335,7 +375,10 @@ class PageController(Controller):
                         " make your change again."
                     )
                 }
-                values = forms.student_values(stored.student)
+                values = forms.student_values(stored.student) | forms.registration_values(
+                    stored.student
+                )
+                guardian_rows = forms.student_guardian_rows(stored.student)
             return Template(
                 template_name="student.html",
                 status_code=_status_of(exc),
@@ -344,7 +387,9 @@ class PageController(Controller):
                     "revision": stored.revision,
                     "values": values,
                     "errors": errors,
-                    "labels": FIELD_LABELS,
+                    "labels": form_labels(),
+                    "guardian_rows": forms.shown_guardian_rows(guardian_rows),
+                    "relationships": relationship_options(),
                     "notice": "",
                 },
             )

@@ -1,7 +1,7 @@
 -- Deletes one student if it is still at the revision, and in the course, the caller read.
 -- KEYS[6]: its hash, KEYS[7]: its course's index (of its status), KEYS[8]: the trail,
--- KEYS[9..10]: its history, then the withdrawn students' indexes (lib.lua). ARGV[2]: its id,
--- ARGV[3]: expected revision,
+-- KEYS[9..10]: its history, then the withdrawn students' indexes and the INE index (lib.lua).
+-- ARGV[2]: its id, ARGV[3]: expected revision,
 -- ARGV[4]: expected course.
 local outcome = recorded_outcome(decode_words)
 if outcome then

@@ -1,24 +1,25 @@
 -- Writes a batch of rows. KEYS[6..5+n]: the student hashes of the n rows, in order, then the
 -- indexes of the rows' courses, each once, in the order the courses first appear, then the
 -- trail, then the histories of the n rows' students, in order (two keys each: audit.lua about),
--- then the withdrawn students' indexes (lib.lua). A course's index is that of the row's
--- status: one key for each status and course, in the order they first appear.
+-- then the withdrawn students' indexes and the INE index (lib.lua). A course's index is that of
+-- the row's status: one key for each status and course, in the order they first appear.
 -- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
 -- duplicates of registered students or of rows before ('' to let them in), ARGV[7]: the
--- withdrawn students' course index prefix, ARGV[8..]: rows of ROW_WIDTH values, then the
--- trail's (audit.lua). Returns one status per row, behind 'ok' or
+-- withdrawn students' course index prefix, ARGV[8..]: rows of ROW_SIZE values (lib.lua), then
+-- the trail's (audit.lua). Returns one status per row, behind 'ok' or
 -- 'aborted'. Creations gather their index writes and apply them once, at the end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
 local COURSE_PREFIX, now, mode, atomic = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local STUDENT_PREFIX, W_COURSE_PREFIX, ROWS = ARGV[6], ARGV[7], 7
-local count = (#ARGV - ROWS - AUDIT_ARGS) / ROW_WIDTH
+local count = (#ARGV - ROWS - AUDIT_ARGS) / ROW_SIZE
 
 -- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
 local LETTERS = {
   created = 'c', updated = 'u', skipped = 's', exists = 'x', email_taken = 'm', duplicate = 'd',
+  ine_taken = 'i',
 }
 local STATUSES = {}
 for status, letter in pairs(LETTERS) do
@@ -60,8 +61,8 @@ local function course_name(course, withdrawn)
 end
 
 for r = 1, count do
-  local at = ROWS + (r - 1) * ROW_WIDTH
-  local course = course_name(ARGV[at + 5], ARGV[at + 10] ~= '')
+  local at = ROWS + (r - 1) * ROW_SIZE
+  local course = course_name(ARGV[at + 5], ARGV[at + 14] ~= '')
   if not course_keys[course] then
     declared = declared + 1
     course_keys[course] = KEYS[declared]
@@ -79,10 +80,12 @@ end
 
 local function plan()
   local ids, emails, people, statuses, failed = {}, {}, {}, {}, false
+  local ines = {}
   for r = 1, count do
-    local row = read_row(ROWS + (r - 1) * ROW_WIDTH)
+    local row = read_row(ROWS + (r - 1) * ROW_SIZE)
     local exists = ids[row[1]] or redis.call('EXISTS', KEYS[5 + r]) == 1
     local owner = emails[row[7]] or email_owner(row[7])
+    local ine_holder = ines[row[10]] or ine_owner(row[10])
     local status
     if exists and mode == 'skip' then
       status = 'skipped'
@@ -90,6 +93,8 @@ local function plan()
       status = 'exists'
     elseif owner and owner ~= row[1] then
       status = 'email_taken'
+    elseif ine_holder and ine_holder ~= row[1] then
+      status = 'ine_taken'
     elseif not exists and STUDENT_PREFIX ~= ''
         and (people[same_person(row)] or #duplicates(row, STUDENT_PREFIX) > 0) then
       status = 'duplicate'
@@ -100,8 +105,12 @@ local function plan()
       if row[7] ~= '' then
         emails[row[7]] = row[1]
       end
+      if row[10] ~= '' then
+        ines[row[10]] = row[1]
+      end
     end
     failed = failed or status == 'exists' or status == 'email_taken' or status == 'duplicate'
+      or status == 'ine_taken'
     statuses[r] = status
   end
   return statuses, failed
@@ -119,7 +128,7 @@ if mode ~= 'update' then
   defer_indexes()
 end
 for r = 1, count do
-  local row = read_row(ROWS + (r - 1) * ROW_WIDTH)
+  local row = read_row(ROWS + (r - 1) * ROW_SIZE)
   local student_key = KEYS[5 + r]
   local course_key = course_keys[course_name(row[5], is_withdrawn(row))]
   local result = create(row, student_key, course_key, now, STUDENT_PREFIX)
@@ -139,7 +148,7 @@ if changed then
   local written, histories = {}, {}
   for r = 1, count do
     if statuses[r] == 'created' or statuses[r] == 'updated' then
-      written[#written + 1] = ARGV[ROWS + (r - 1) * ROW_WIDTH + 1]
+      written[#written + 1] = ARGV[ROWS + (r - 1) * ROW_SIZE + 1]
       histories[#histories + 1] = about(declared + 2 * r, written[#written])
     end
   end

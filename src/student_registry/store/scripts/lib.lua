@@ -1,17 +1,21 @@
 -- Shared by every write script. The first five KEYS are the same for all of them: order index,
 -- first-name index, course counts, email index, and the operation's outcome record; after them
 -- each script declares the student hashes and course indexes it touches (see its header).
--- The last three KEYS are the same for all too: the withdrawn students' order index,
--- first-name index and course counts, twins of the first three (keys.py).
+-- The last four KEYS are the same for all too: the withdrawn students' order index,
+-- first-name index and course counts, twins of the first three (keys.py), then the INE index.
 -- ARGV[1]: how long the outcome record lives, in milliseconds.
--- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key,
--- entry_date, exit_date, exit_reason}: dates YYYYMMDD; exit_date '' for an enrolled student
--- (a withdrawn one has one); entry_date '' to keep the stored one (the creation day if none).
+-- A row is {id, first_name, last_name, birth_date, course, email, email_norm, sort_key, sex, ine,
+-- birthplace, guardians, entry_date, exit_date, exit_reason}: ROW_SIZE values, '' for an absent
+-- one; dates YYYYMMDD; exit_date '' for an enrolled student (a withdrawn one has one);
+-- entry_date '' to keep the stored one (the creation day if none).
+-- Every write script declares the INE index (INE -> id) last of its KEYS, the withdrawn
+-- students' three indexes just before it.
 -- Student hashes use the one-letter field names listed in keys.py; times are microseconds.
 local ORDER, FIRST, COURSES, EMAILS, RECORD = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
-local W_ORDER, W_FIRST, W_COURSES = KEYS[#KEYS - 2], KEYS[#KEYS - 1], KEYS[#KEYS]
+local W_ORDER, W_FIRST, W_COURSES = KEYS[#KEYS - 3], KEYS[#KEYS - 2], KEYS[#KEYS - 1]
 local RECORD_TTL = ARGV[1]
-local ROW_WIDTH = 11
+local INES = KEYS[#KEYS]
+local ROW_SIZE = 15
 
 -- The order index, first-name index and course counts of enrolled or withdrawn students.
 local function index_set(withdrawn)
@@ -22,7 +26,7 @@ local function index_set(withdrawn)
 end
 
 local function is_withdrawn(row)
-  return row[10] ~= ''
+  return row[14] ~= ''
 end
 
 -- The UTC day of a time in microseconds, as YYYYMMDD (the civil calendar from a day count,
@@ -109,6 +113,11 @@ local function index_add(row, course_key)
       pending.emails[#pending.emails + 1] = row[1]
       pending.owners[row[7]] = row[1]
     end
+    if row[10] ~= '' then
+      pending.ines[#pending.ines + 1] = row[10]
+      pending.ines[#pending.ines + 1] = row[1]
+      pending.ine_owners[row[10]] = row[1]
+    end
     local person = same_person(row)
     pending.people[person] = pending.people[person] or {}
     table.insert(pending.people[person], row[1])
@@ -121,6 +130,9 @@ local function index_add(row, course_key)
   redis.call('HINCRBY', counts, row[5], 1)
   if row[7] ~= '' then
     redis.call('HSET', EMAILS, row[7], row[1])
+  end
+  if row[10] ~= '' then
+    redis.call('HSET', INES, row[10], row[1])
   end
 end
 
@@ -161,6 +173,23 @@ local function duplicates(row, student_prefix)
   return ids
 end
 
+local function ine_owner(ine)
+  if ine == '' then
+    return false
+  end
+  if pending and pending.ine_owners[ine] then
+    return pending.ine_owners[ine]
+  end
+  return redis.call('HGET', INES, ine)
+end
+
+-- Removes a student's INE (`old.i`, read by read_old) from the INE index.
+local function ine_index_remove(old)
+  if old.i then
+    redis.call('HDEL', INES, old.i)
+  end
+end
+
 local function email_owner(email_norm)
   if email_norm == '' then
     return false
@@ -188,14 +217,15 @@ end
 local function write_fields(row, student_key, course_key, now, created_at, fresh, kept_entry)
   local set = {'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at}
   local unset = {'v'}
-  local entry = row[9] ~= '' and row[9] or kept_entry or ''
+  local entry = row[13] ~= '' and row[13] or kept_entry or ''
   local optional = {
     'e', row[6],
     'u', now ~= created_at and now or '',
     'k', row[8] ~= derived_sort_key(row[1], row[2], row[3]) and row[8] or '',
+    'x', row[9], 'i', row[10], 'p', row[11], 'g', row[12],
     'n', entry ~= utc_day(created_at) and entry or '',
-    'w', row[10],
-    'r', row[11],
+    'w', row[14],
+    'r', row[15],
   }
   for i = 1, #optional, 2 do
     if optional[i + 1] ~= '' then
@@ -211,7 +241,7 @@ local function write_fields(row, student_key, course_key, now, created_at, fresh
   index_add(row, course_key)
 end
 
--- Returns {status, revision, created_at}; status is created | exists | email_taken, or
+-- Returns {status, revision, created_at}; status is created | exists | email_taken | ine_taken, or
 -- {'duplicate', ids...} when `student_prefix` is given (the duplicates are refused) and
 -- students with the row's names and birth date are registered.
 local function create(row, student_key, course_key, now, student_prefix)
@@ -220,6 +250,9 @@ local function create(row, student_key, course_key, now, student_prefix)
   end
   if email_owner(row[7]) then
     return {'email_taken'}
+  end
+  if ine_owner(row[10]) then
+    return {'ine_taken'}
   end
   if student_prefix and student_prefix ~= '' then
     local ids = duplicates(row, student_prefix)
@@ -233,7 +266,7 @@ end
 
 -- The stored fields replace and delete read, by name (HMGET of OLD_FIELDS), with what they
 -- derive from them; nil when the student does not exist.
-local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l', 'n', 'w'}
+local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l', 'n', 'w', 'i'}
 local function read_old(student_id, student_key)
   local values = redis.call('HMGET', student_key, unpack(OLD_FIELDS))
   if not values[1] then
@@ -261,8 +294,9 @@ local function unchanged(old, expected_rev, expected_course)
 end
 
 -- Returns {status, revision, created_at, action}; status is updated | not_found | stale |
--- email_taken. The revision is the time written as updated_at; the action, the trail's code
--- for the change (keys.py): sw when it withdraws the student, sr when it reinstates it, su. `old_course`: {name, key} the caller expects
+-- email_taken | ine_taken. The revision is the time written as updated_at; the action, the
+-- trail's code for the change (keys.py): sw when it withdraws the student, sr when it
+-- reinstates it, su. `old_course`: {name, key} the caller expects
 -- the student to leave (in the indexes of the status it was read with: the revision says it
 -- is unchanged), or a function giving the key of the course, of that status, it is found in.
 local function replace(row, student_key, course_key, now, expected_rev, old_course)
@@ -282,7 +316,12 @@ local function replace(row, student_key, course_key, now, expected_rev, old_cour
   if owner and owner ~= row[1] then
     return {'email_taken'}
   end
+  local ine_holder = ine_owner(row[10])
+  if ine_holder and ine_holder ~= row[1] then
+    return {'ine_taken'}
+  end
   index_remove(old.sort_key, old.c, old_course_key, old.email_norm, old.withdrawn)
+  ine_index_remove(old)
   local at = change_time(now, old.u, old.t)
   write_fields(row, student_key, course_key, at, old.t, false, old.n)
   local action = 'su'
@@ -303,13 +342,14 @@ local function delete(student_id, student_key, expected_rev, old_course)
     return {'stale'}
   end
   index_remove(old.sort_key, old.c, old_course[2], old.email_norm, old.withdrawn)
+  ine_index_remove(old)
   redis.call('DEL', student_key)
   return {'deleted'}
 end
 
 local function read_row(offset)
   local row = {}
-  for i = 1, ROW_WIDTH do
+  for i = 1, ROW_SIZE do
     row[i] = ARGV[offset + i]
   end
   return row
@@ -319,6 +359,7 @@ end
 -- the indexes) until apply_pending_indexes.
 local function defer_indexes()
   pending = {order = {}, first = {}, courses = {}, emails = {}, owners = {}, people = {}}
+  pending.ines, pending.ine_owners = {}, {}
 end
 
 local function call_in_slices(command, key, values)
@@ -338,4 +379,5 @@ local function apply_pending_indexes()
     redis.call('HINCRBY', COURSES, members.name, #members / 2)
   end
   call_in_slices('HSET', EMAILS, gathered.emails)
+  call_in_slices('HSET', INES, gathered.ines)
 end

@@ -1,9 +1,9 @@
 -- Replaces one student's fields if it is still at the revision, and in the course, the caller
 -- read. KEYS[6]: its hash, KEYS[7]: its new course's index, KEYS[8]: the index of the course it
 -- leaves, KEYS[9]: the trail, KEYS[10..11]: the student's history, then the withdrawn
--- students' indexes (lib.lua). The course indexes are those of the new status, and of the
--- status the student was read with. ARGV[2]: now, ARGV[3]: expected revision, ARGV[4]:
--- expected course, ARGV[5..15]: the row.
+-- students' indexes and the INE index (lib.lua). The course indexes are those of the new
+-- status, and of the status the student was read with. ARGV[2]: now, ARGV[3]: expected
+-- revision, ARGV[4]: expected course, ARGV[5..]: the row (ROW_SIZE values).
 local outcome = recorded_outcome(decode_words)
 if outcome then
   return outcome
