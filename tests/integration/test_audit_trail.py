@@ -47,8 +47,9 @@ def _admin_token_actor(admin: Credentials) -> str:
 
 def _assert_no_values(redis_url: str) -> None:
     for entry in trail(redis_url):
-        for value in entry.values():
-            assert not any(secret in value for secret in SECRETS), entry
+        # The entry's id is its time in milliseconds, which may hold "2009" by chance.
+        for name, value in entry.items():
+            assert name == "id" or not any(secret in value for secret in SECRETS), entry
 
 
 async def test_api_writes_leave_one_entry_each_naming_the_token_and_the_request(

@@ -202,7 +202,8 @@ async def test_a_student_stored_before_these_fields_reads_lists_changes_and_expo
     listed = (await client.get(API)).json()["items"]
     assert [s["id"] for s in listed] == ["old1"]
     exported = (await client.get("/api/v1/students.csv")).text
-    assert "old1,Ada,Martin,2009-04-17,3eB,Ada@example.org," + "," * 12 in exported
+    enrolment = "enrolled,2023-11-14,,,"  # entered the day it was created, as older students
+    assert "old1,Ada,Martin,2009-04-17,3eB,Ada@example.org," + enrolment + "," * 12 in exported
     response = await client.patch(f"{API}/old1", json={"ine": "1234567890A", "guardians": [FATHER]})
     assert response.status_code == 200, response.text
     response = await client.patch(f"{API}/old1", json={"course": "3eA"})

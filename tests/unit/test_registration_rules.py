@@ -255,6 +255,7 @@ def test_a_csv_export_of_any_registration_fields_reads_back_the_same(
         guardians=guardians or None,
         created_at=now,
         updated_at=now,
+        entry_date=now.date(),
     )
     parser = parser_for("csv")
     chunk = parser.feed(_csv_of([student]), final=True)

@@ -439,7 +439,7 @@ class PageController(Controller):
                 "revision": stored.revision,
                 "values": forms.student_values(stored.student),
                 "errors": {},
-                "labels": FIELD_LABELS,
+                "labels": form_labels(),
                 "notice": notice,
                 "withdrawal_values": withdrawal_values or {},
                 "withdrawal_errors": withdrawal_errors or {},
