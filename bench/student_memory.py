@@ -106,7 +106,8 @@ def measure(client: redis.Redis, url: str, kind: str, count: int) -> list[str]:
         f"{per_student:.0f}",
         f"{(without_trail - empty) / count:.0f}",
         f"{hash_bytes} ({encoding})",
-        "yes" if kind == KINDS[2] or per_student <= BAR else "no",
+        # The bar is for a student with no guardian; the last kind is reported only.
+        "n/a" if kind == KINDS[2] else "yes" if per_student <= BAR else "no",
     ]
 
 
@@ -126,7 +127,7 @@ def main(argv: list[str] | None = None) -> int:
         client.close()
     headers = ["students with", "students", "B/student", "B without trail", "one hash", f"<= {BAR}"]
     print(table(headers, rows))
-    return 0 if all(row[-1] == "yes" for row in rows) else 1
+    return 0 if all(row[-1] != "no" for row in rows) else 1
 
 
 if __name__ == "__main__":
