@@ -18,7 +18,18 @@ from student_registry.domain.passwords import password_problem
 from student_registry.web import i18n
 from student_registry.web.languages import negotiate
 
-FRENCH_PO = Path(i18n.LOCALE_DIR) / "fr" / "LC_MESSAGES" / f"{i18n.DOMAIN}.po"
+# The catalogue's source, from the checkout: the installed package carries only the .mo.
+ROOT = Path(__file__).resolve().parents[2]
+FRENCH_PO = (
+    ROOT
+    / "src"
+    / "student_registry"
+    / "web"
+    / "locale"
+    / "fr"
+    / "LC_MESSAGES"
+    / f"{i18n.DOMAIN}.po"
+)
 NBSP, NARROW_NBSP = "\u00a0", "\u202f"
 
 
