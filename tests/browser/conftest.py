@@ -79,16 +79,31 @@ async def browser_admin(base_url: str, redis_url: str) -> Credentials:
     return await sign_up(redis_url, ADMIN_EMAIL, "admin")
 
 
-@pytest.fixture
-async def anonymous_context(browser: Browser, base_url: str) -> AsyncIterator[BrowserContext]:
-    """A fresh browser profile (no cookies) in English, relative URLs against the server."""
+async def new_profile(
+    browser: Browser, base_url: str, *, locale: str, timezone_id: str
+) -> BrowserContext:
+    """A fresh browser profile (no cookies) in this language, relative URLs against the server."""
     context = await browser.new_context(
         base_url=base_url,
-        locale="en-US",
-        timezone_id="UTC",
+        locale=locale,
+        timezone_id=timezone_id,
         viewport={"width": 1280, "height": 900},
     )
     context.set_default_timeout(WAIT_MS)
+    return context
+
+
+async def sign_in(context: BrowserContext, base_url: str, credentials: Credentials) -> None:
+    """Give the profile these credentials' session cookie."""
+    await context.add_cookies(
+        [{"name": SESSION_COOKIE, "value": credentials.session_id, "url": base_url}]
+    )
+
+
+@pytest.fixture
+async def anonymous_context(browser: Browser, base_url: str) -> AsyncIterator[BrowserContext]:
+    """A fresh browser profile (no cookies) in English, relative URLs against the server."""
+    context = await new_profile(browser, base_url, locale="en-US", timezone_id="UTC")
     yield context
     await context.close()
 
@@ -98,10 +113,19 @@ async def context(
     anonymous_context: BrowserContext, base_url: str, browser_admin: Credentials
 ) -> BrowserContext:
     """The fresh profile, signed in as an administrator (its session cookie set)."""
-    await anonymous_context.add_cookies(
-        [{"name": SESSION_COOKIE, "value": browser_admin.session_id, "url": base_url}]
-    )
+    await sign_in(anonymous_context, base_url, browser_admin)
     return anonymous_context
+
+
+@pytest.fixture
+async def french_page(
+    browser: Browser, base_url: str, browser_admin: Credentials
+) -> AsyncIterator[Page]:
+    """A tab of a browser set to French (it sends Accept-Language: fr-FR), signed in."""
+    context = await new_profile(browser, base_url, locale="fr-FR", timezone_id="Europe/Paris")
+    await sign_in(context, base_url, browser_admin)
+    yield await context.new_page()
+    await context.close()
 
 
 @pytest.fixture

@@ -3,60 +3,23 @@
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
-from playwright.async_api import Browser, BrowserContext, Locator, Page, expect
+from playwright.async_api import Page, expect
 
-from tests.accounts import SESSION_COOKIE, Credentials
 from tests.browser.audit import axe_violations
-from tests.browser.conftest import WAIT_MS
-from tests.browser.helpers import API, ELOISE, fill_registration, registration_form
+from tests.browser.helpers import (
+    API,
+    ELOISE,
+    fill_registration,
+    fill_registration_fr,
+    registration_form,
+    registration_form_fr,
+)
 
 NBSP = "\u00a0"
-# The French form's labels; optional fields add "(facultatif)" to theirs.
-FRENCH_LABELS = {
-    "id": re.compile(r"^Identifiant"),
-    "first_name": re.compile(r"^Prénom$"),
-    "last_name": re.compile(r"^Nom$"),
-    "birth_date": re.compile(r"^Date de naissance$"),
-    "course": re.compile(r"^Classe$"),
-    "email": re.compile(r"^Courriel"),
-}
-
-
-@pytest.fixture
-async def french_page(
-    browser: Browser, base_url: str, browser_admin: Credentials
-) -> AsyncIterator[Page]:
-    """A tab of a browser set to French (it sends Accept-Language: fr-FR), signed in."""
-    context: BrowserContext = await browser.new_context(
-        base_url=base_url,
-        locale="fr-FR",
-        timezone_id="Europe/Paris",
-        viewport={"width": 1280, "height": 900},
-    )
-    context.set_default_timeout(WAIT_MS)
-    await context.add_cookies(
-        [{"name": SESSION_COOKIE, "value": browser_admin.session_id, "url": base_url}]
-    )
-    yield await context.new_page()
-    await context.close()
-
-
-async def _fill_in_french(page: Page, values: dict[str, str]) -> None:
-    form = registration_form_fr(page)
-    for name, value in values.items():
-        await form.get_by_label(FRENCH_LABELS[name]).fill(value)
-
-
-def registration_form_fr(page: Page) -> Locator:
-    """The registration form of the French page."""
-    return page.locator("form[method=post]").filter(
-        has=page.get_by_role("button", name="Inscrire", exact=True)
-    )
 
 
 async def test_a_french_secretary_registers_a_student_with_a_date_typed_day_first(
@@ -67,7 +30,7 @@ async def test_a_french_secretary_registers_a_student_with_a_date_typed_day_firs
     await expect(page.locator("html")).to_have_attribute("lang", "fr")
     await expect(page.get_by_role("heading", name="Inscrire un élève")).to_be_visible()
 
-    await _fill_in_french(page, {**ELOISE, "birth_date": "17/04/2009"})
+    await fill_registration_fr(page, {**ELOISE, "birth_date": "17/04/2009"})
     await registration_form_fr(page).get_by_role("button", name="Inscrire", exact=True).click()
 
     await expect(page.get_by_role("status")).to_have_text(
@@ -84,7 +47,7 @@ async def test_a_french_form_explains_its_errors_in_french(
 ) -> None:
     page = french_page
     await page.goto("/")
-    await _fill_in_french(
+    await fill_registration_fr(
         page, {"first_name": "Marc", "last_name": "Petit", "birth_date": "31/02/2010"}
     )
     await registration_form_fr(page).get_by_role("button", name="Inscrire", exact=True).click()

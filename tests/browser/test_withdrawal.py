@@ -7,7 +7,7 @@ import re
 import httpx
 from playwright.async_api import Page, expect
 
-from tests.browser.helpers import API, ELOISE, seed_student
+from tests.browser.helpers import API, ELOISE, reinstate, seed_student
 
 
 async def test_a_student_is_withdrawn_found_under_the_filter_and_reinstated(
@@ -46,17 +46,7 @@ async def test_a_student_is_withdrawn_found_under_the_filter_and_reinstated(
     await expect(page.locator("tbody tr")).to_have_count(1)
 
     await row.get_by_role("link", name="2024-0042").click()
-    await page.get_by_role("button", name="Reinstate").click()
-    await expect(page.get_by_role("status")).to_have_text("Reinstated.")
-    await expect(page.locator("#withdrawn-mark")).to_have_count(0)
-    stored = (await api.get(f"{API}/2024-0042")).json()
-    assert (stored["status"], stored["exit_date"], stored["exit_reason"]) == (
-        "enrolled",
-        None,
-        None,
-    )
-    await page.goto("/")
-    await expect(page.locator("table tbody")).to_contain_text("2024-0042")
+    await reinstate(page, api, "2024-0042", button="Reinstate", notice="Reinstated.")
 
 
 async def test_a_withdrawal_without_a_reason_is_shown_at_the_field(
