@@ -102,7 +102,8 @@ def _entry_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[b
     try:
         with archive.open(info) as entry:
             yield from _read(entry)
-    except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+    # A damaged header can also send zipfile to a negative offset (ValueError).
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
         raise InvalidImport(f"The zip's {info.filename} cannot be read ({exc}).") from None
     except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
         raise InvalidImport(f"The zip's {info.filename} cannot be opened ({exc}).") from None
