@@ -23,8 +23,9 @@ hypothesis_settings.load_profile("suite")
 
 @pytest.fixture(scope="session")
 def redis_server() -> Iterator[RedisServer]:
-    """One redis-server for the session, on a free port."""
-    server = RedisServer()
+    """One redis-server for the session, on a free port. DEBUG is allowed from loopback: tests
+    hold the server busy with DEBUG SLEEP, in wall-clock time whatever the machine's load."""
+    server = RedisServer(extra_args=["--enable-debug-command", "local"])
     server.start()
     yield server
     server.cleanup()

@@ -34,21 +34,6 @@ from tests.integration.support import assert_indexes_consistent, read_students
 # attempt already waits past the end of BUSY, and the third is spare.
 TIMEOUT = 0.5
 BUSY = 0.8
-# Spins for ARGV[1] seconds. Redis 8 freezes TIME for the length of a script, so the clock is
-# the process's own (os.clock) where scripts have it, else TIME (Redis 7.0 has no `os`).
-SPIN = """
-local has_clock, clock = pcall(function() return os.clock end)
-local function now()
-  if has_clock and clock then
-    return clock()
-  end
-  local t = redis.call('TIME')
-  return t[1] + t[2] / 1e6
-end
-local start = now()
-while now() - start < tonumber(ARGV[1]) do end
-return 1
-"""
 T = TypeVar("T")
 
 
@@ -68,10 +53,12 @@ async def slow_store(redis_url: str) -> AsyncIterator[RedisStore]:
 
 @contextmanager
 def redis_held_busy(redis_url: str) -> Iterator[None]:
-    """Another client runs a script for BUSY seconds from now on."""
+    """Another client holds Redis for BUSY seconds from now on (DEBUG SLEEP: wall-clock time,
+    where a spinning script's clock is frozen (Redis 8) or counts CPU time a loaded machine
+    stretches)."""
     other = redis.Redis.from_url(redis_url, socket_timeout=10)
     other.ping()
-    thread = threading.Thread(target=other.eval, args=(SPIN, 0, str(BUSY)))
+    thread = threading.Thread(target=other.execute_command, args=("DEBUG", "SLEEP", str(BUSY)))
     thread.start()
     try:
         _wait_until_busy(redis_url)
@@ -82,7 +69,7 @@ def redis_held_busy(redis_url: str) -> Iterator[None]:
 
 
 def _wait_until_busy(redis_url: str) -> None:
-    """Return once the spinning script holds Redis: a ping from a third client goes unanswered."""
+    """Return once the other client holds Redis: a ping from a third client goes unanswered."""
     probe = redis.Redis.from_url(redis_url, socket_timeout=0.05)
     try:
         for _ in range(200):
@@ -90,7 +77,7 @@ def _wait_until_busy(redis_url: str) -> None:
                 probe.ping()
             except redis.TimeoutError:
                 return
-        raise AssertionError("the spinning script never held Redis")
+        raise AssertionError("DEBUG SLEEP never held Redis")
     finally:
         probe.close()
 
