@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 import gc
 import os
+import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable, Iterator
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, TypeVar, cast
 
 import typer
 
@@ -212,6 +215,37 @@ def _stdout() -> Console:
     return Console(highlight=False, soft_wrap=True)
 
 
+def _seekable(stream: BinaryIO, first: bytes) -> BinaryIO:
+    """The stream itself if it can seek back to its start, else a copy (standard input)."""
+    if stream.seekable():
+        stream.seek(0)
+        return stream
+    copy = tempfile.SpooledTemporaryFile(max_size=READ_CHUNK * 16)  # noqa: SIM115  (returned)
+    copy.write(first)
+    shutil.copyfileobj(stream, copy)
+    copy.seek(0)
+    return cast(BinaryIO, copy)
+
+
+async def _import_export(
+    store: RedisStore,
+    students: BinaryIO,
+    guardians: Path | None,
+    *,
+    dry_run: bool,
+    atomic: bool,
+    allow_duplicates: bool,
+) -> ImportReport:
+    """Read a SIECLE or ONDE export (and its guardians file) and import it in update mode."""
+    from student_registry.domain.export_import import import_export, read_export
+
+    with students, (guardians.open("rb") if guardians else nullcontext()) as guardians_file:
+        read = await asyncio.to_thread(read_export, students, guardians=guardians_file)
+    return await import_export(
+        store, read, dry_run=dry_run, atomic=atomic, allow_duplicates=allow_duplicates
+    )
+
+
 @app.command("import")
 def import_file(
     file: Annotated[
@@ -240,9 +274,18 @@ def import_file(
             " by default they fail, naming that student.",
         ),
     ] = False,
+    guardians: Annotated[
+        Path | None,
+        typer.Option(
+            "--guardians",
+            help="With a SIECLE or ONDE students export: its guardians file"
+            " (ResponsablesAvecAdresses.xml or its zip, CSVExtraction Parents.csv).",
+            show_default=False,
+        ),
+    ] = None,
     redis_url: RedisUrl = None,
 ) -> None:
-    """Import students from a CSV, NDJSON or JSON file.
+    """Import students from a CSV, NDJSON or JSON file, or a SIECLE or ONDE export.
 
     CSV: UTF-8 (with or without BOM), comma or semicolon, and a header row naming the columns:
     [bold]id, first_name, last_name, birth_date, course, email[/], or names like
@@ -254,6 +297,11 @@ def import_file(
     Responsable 1 nom, Responsable 1 lien, Responsable 1 téléphone, Responsable 1 courriel,
     Responsable 1 autorité parentale[/]; relationships mère, père, tuteur, autre; oui/non.
     JSON: an array of student objects; NDJSON: one object a line, with all their guardians.
+
+    SIECLE ([italic]ElevesSansAdresses.xml[/] or its zip) and ONDE ([italic]CSVExtraction.csv[/])
+    exports are told from their content, their guardians given with [bold]--guardians[/]. They
+    always import in update mode: a student registered with the same INE, else the same id, is
+    updated. New SIECLE students take their ELENOET as id; ONDE ones their INE (see README).
 
     Prints a summary and each failed row's line and problem. Exit code 0 when every row went
     in, 1 when a row failed or Redis is unreachable, 2 when the file cannot be read.
@@ -271,6 +319,7 @@ def import_file(
     from student_registry.cli_output import ImportProgress, print_import_report
     from student_registry.domain.bulk import import_students, read_rows
     from student_registry.domain.bulk_formats import guess_format
+    from student_registry.domain.export_import import is_export
     from student_registry.errors import InvalidImport
 
     try:
@@ -284,6 +333,15 @@ def import_file(
         try:
             await store.ping()
             first = stream.read(READ_CHUNK)
+            if is_export(first) or guardians is not None:
+                return await _import_export(
+                    store,
+                    _seekable(stream, first),
+                    guardians,
+                    dry_run=dry_run,
+                    atomic=atomic,
+                    allow_duplicates=allow_duplicates,
+                )
             piped = stream is sys.stdin.buffer
             size = None if piped else os.fstat(stream.fileno()).st_size
             label = "Importing" if piped else f"Importing {file.name}"

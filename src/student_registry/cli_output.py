@@ -117,7 +117,9 @@ def import_report_lines(
     rate = f" ({report.rows / elapsed:,.0f} rows/s)" if elapsed > 0 and report.rows else ""
     lines.append(
         [
-            f"Created {report.created:,}, updated {report.updated:,}, skipped {report.skipped:,}, "
+            f"Created {report.created:,}, updated {report.updated:,}, "
+            + (f"unchanged {report.unchanged:,}, " if report.unchanged else "")
+            + f"skipped {report.skipped:,}, "
             f"failed {report.failed:,}, of {report.rows:,} rows in {elapsed:.2f} s{rate}."
         ]
     )

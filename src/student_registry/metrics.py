@@ -42,7 +42,8 @@ REDIS_RETRIES = Counter(
 )
 IMPORT_ROWS = Counter(
     "import_rows",
-    "Rows of bulk imports, by outcome: created, updated, skipped or failed (dry runs left out).",
+    "Rows of bulk imports, by outcome: created, updated, unchanged, skipped or failed (dry runs"
+    " left out).",
     ["outcome"],
     namespace=NAMESPACE,
 )

@@ -58,6 +58,7 @@ class ImportReport(Struct, kw_only=True):
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # with on_conflict update: registered with these values already
     skipped: int = 0
     failed: int = 0
     dry_run: bool = False
@@ -279,6 +280,8 @@ class _Importer:
                 report.created += 1
             elif status == "updated":
                 report.updated += 1
+            elif status == "unchanged":
+                report.unchanged += 1
             elif status == "skipped":
                 report.skipped += 1
             elif status != "aborted":
@@ -387,6 +390,7 @@ def _count_rows(report: ImportReport) -> None:
     outcomes = {
         "created": report.created,
         "updated": report.updated,
+        "unchanged": report.unchanged,
         "skipped": report.skipped,
         "failed": report.failed,
     }

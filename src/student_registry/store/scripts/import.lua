@@ -3,7 +3,8 @@
 -- trail, then the histories of the n rows' students, in order (two keys each: audit.lua about),
 -- then the withdrawn students' indexes and the INE index (lib.lua). A course's index is that of
 -- the row's status: one key for each status and course, in the order they first appear.
--- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update),
+-- ARGV[2]: course index prefix, ARGV[3]: now, ARGV[4]: on conflict (fail | skip | update; a row
+-- an update would not change is 'unchanged', and not written),
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
 -- duplicates of registered students or of rows before ('' to let them in), ARGV[7]: the
 -- withdrawn students' course index prefix, ARGV[8..]: rows of ROW_SIZE values (lib.lua), then
@@ -19,7 +20,7 @@ local count = (#ARGV - ROWS - AUDIT_ARGS) / ROW_SIZE
 -- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
 local LETTERS = {
   created = 'c', updated = 'u', skipped = 's', exists = 'x', email_taken = 'm', duplicate = 'd',
-  ine_taken = 'i',
+  ine_taken = 'i', unchanged = 'n',
 }
 local STATUSES = {}
 for status, letter in pairs(LETTERS) do
@@ -134,6 +135,8 @@ for r = 1, count do
   local result = create(row, student_key, course_key, now, STUDENT_PREFIX)
   if result[1] == 'exists' and mode == 'skip' then
     result = {'skipped'}
+  elseif result[1] == 'exists' and mode == 'update' and holds_row(row, student_key) then
+    result = {'unchanged'}
   elseif result[1] == 'exists' and mode == 'update' then
     result = replace(row, student_key, course_key, now, '', course_left)
   end

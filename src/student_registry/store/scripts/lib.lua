@@ -241,6 +241,20 @@ local function write_fields(row, student_key, course_key, now, created_at, fresh
   index_add(row, course_key)
 end
 
+-- Whether the student's hash holds the row's values already (times aside): writing the row would
+-- change nothing. A hash still counting its revision in v is rewritten, to drop it.
+local function holds_row(row, student_key)
+  local stored = redis.call('HMGET', student_key, 'f', 'l', 'b', 'c', 'e', 'k', 'x', 'i', 'p', 'g', 'v')
+  local k = row[8] ~= derived_sort_key(row[1], row[2], row[3]) and row[8] or ''
+  local wanted = {row[2], row[3], row[4], row[5], row[6], k, row[9], row[10], row[11], row[12]}
+  for i, value in ipairs(wanted) do
+    if (stored[i] or '') ~= value then
+      return false
+    end
+  end
+  return not stored[11]
+end
+
 -- Returns {status, revision, created_at}; status is created | exists | email_taken | ine_taken, or
 -- {'duplicate', ids...} when `student_prefix` is given (the duplicates are refused) and
 -- students with the row's names and birth date are registered.

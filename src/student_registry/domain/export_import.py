@@ -1,0 +1,142 @@
+"""The administration's exports (SIECLE, ONDE) imported through the bulk import.
+
+``french_exports`` reads a file into records; here each record becomes a registration, checked
+like a row of the registry's own files, and the bulk import writes them. A student already
+registered is found by INE first, then by id, and updated: the export is the school's
+reference, so these files always import in ``update`` mode.
+
+Ids: a SIECLE student is registered under its ``ELENOET``. ONDE gives no id: a student is
+registered under its INE (national, unique, never reused), or without one under ``onde-`` and a
+digest of its folded names and birth date, so that importing the same file again finds the same
+students.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import IO
+
+from student_registry.domain.bulk import ImportReport, import_students
+from student_registry.domain.bulk_formats import ParsedChunk, RowFailure, validate
+from student_registry.domain.french_exports.files import (
+    HEAD_BYTES,
+    detect_format,
+    read_guardians_export,
+    read_students_export,
+)
+from student_registry.domain.french_exports.onde import (
+    ParsedGuardianRows,
+    match_children,
+    student_refs,
+)
+from student_registry.domain.french_exports.records import (
+    ImportedStudent,
+    ParsedStudents,
+    attach_guardians,
+    registration_fields,
+)
+from student_registry.domain.models import StudentCreate
+from student_registry.domain.service import Registry
+from student_registry.domain.text import fold
+from student_registry.errors import FieldError
+from student_registry.store.redis_store import ConflictMode, RedisStore
+
+# What an export file starts with; the registry's own files are none of these.
+EXPORT_HEADS = frozenset(
+    {"zip", "siecle_students", "siecle_guardians", "onde_students", "onde_guardians"}
+)
+EXPORT_MODE: ConflictMode = "update"
+_STUDENT_FIELDS = frozenset(StudentCreate.__struct_fields__)
+
+
+def is_export(head: bytes) -> bool:
+    """Whether a file's first bytes (HEAD_BYTES of them) are those of an export or a zip."""
+    return detect_format(head[:HEAD_BYTES]) in EXPORT_HEADS
+
+
+class ReadExport:
+    """An export read: its students, and what failed in the students and guardians files."""
+
+    def __init__(self, parsed: ParsedStudents, failures: list[RowFailure]) -> None:
+        self.parsed = parsed
+        self.failures = failures
+
+
+def read_export(
+    students: IO[bytes], *, guardians: IO[bytes] | None = None, max_bytes: int | None = None
+) -> ReadExport:
+    """Read a students export and, if given, its guardians file (CPU-bound: run in a thread).
+
+    ``max_bytes`` caps each file's uncompressed size. Failures of the guardians file keep its
+    lines, their paths marked ``guardians:``.
+    """
+    parsed = read_students_export(students, max_bytes=max_bytes)
+    failures = list(parsed.failures)
+    if guardians is not None:
+        found = read_guardians_export(guardians, max_bytes=max_bytes)
+        if isinstance(found, ParsedGuardianRows):
+            refs = student_refs(parsed)
+            matched = match_children(found, refs)
+            attach_guardians(parsed.students, matched, keys=[ref.key for ref in refs])
+        else:
+            matched = found
+            attach_guardians(parsed.students, matched)
+        failures += [_in_guardians_file(failure) for failure in matched.failures]
+    return ReadExport(parsed, failures)
+
+
+def _in_guardians_file(failure: RowFailure) -> RowFailure:
+    errors = [FieldError(f"guardians: {e.path}", e.message) for e in failure.errors]
+    return RowFailure(line=failure.line, id=failure.id, errors=errors)
+
+
+def own_id(student: ImportedStudent) -> str:
+    """The id a new student of an export is registered under (see the module's docstring)."""
+    if student.id:
+        return student.id
+    if student.ine:
+        return student.ine
+    person = "\0".join((fold(student.last_name), fold(student.first_name)))
+    digest = hashlib.sha256(f"{person}\0{student.birth_date.isoformat()}".encode()).hexdigest()
+    return f"onde-{digest[:16]}"
+
+
+async def export_rows(store: RedisStore, read: ReadExport) -> ParsedChunk:
+    """The export's students as registrations for ``import_students``, each under the id of
+    the registered student with its INE, else its own id; invalid ones fail on their line."""
+    students = read.parsed.students
+    owners = await store.ine_owners([student.ine or "" for student in students])
+    chunk = ParsedChunk(students=[], lines=[], failures=list(read.failures))
+    for student, line, owner in zip(students, read.parsed.lines, owners, strict=True):
+        fields = {k: v for k, v in registration_fields(student).items() if k in _STUDENT_FIELDS}
+        fields["id"] = owner or own_id(student)
+        result = validate(fields, line)
+        if isinstance(result, RowFailure):
+            chunk.failures.append(result)
+        else:
+            chunk.students.append(result)
+            chunk.lines.append(line)
+    return chunk
+
+
+async def import_export(
+    target: Registry | RedisStore,
+    read: ReadExport,
+    *,
+    dry_run: bool = False,
+    atomic: bool = False,
+    on_progress: Callable[[ImportReport], None] | None = None,
+    allow_duplicates: bool = False,
+) -> ImportReport:
+    """Register or update an export's students with the bulk import, in ``update`` mode."""
+    store = target.store if isinstance(target, Registry) else target
+    return await import_students(
+        store,
+        [await export_rows(store, read)],
+        on_conflict=EXPORT_MODE,
+        dry_run=dry_run,
+        atomic=atomic,
+        on_progress=on_progress,
+        allow_duplicates=allow_duplicates,
+    )
