@@ -239,7 +239,7 @@ async def _import_export(
     """Read a SIECLE or ONDE export (and its guardians file) and import it in update mode."""
     from student_registry.domain.export_import import import_export, read_export
 
-    with students, (guardians.open("rb") if guardians else nullcontext()) as guardians_file:
+    with students, guardians.open("rb") if guardians else nullcontext() as guardians_file:
         read = await asyncio.to_thread(read_export, students, guardians=guardians_file)
     return await import_export(
         store, read, dry_run=dry_run, atomic=atomic, allow_duplicates=allow_duplicates

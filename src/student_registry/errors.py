@@ -8,6 +8,7 @@ RegistryError
 │   └── StaleCursor         the student a page started from was removed or renamed since
 ├── InvalidSearch           a name search with more words than a search takes
 ├── InvalidImport           a bulk file that cannot be read: its header, encoding or structure
+│   └── ImportTooLarge      a file (or the file in a zip) larger than an import takes
 ├── IdempotencyKeyReused    an Idempotency-Key sent again with another request
 ├── StudentNotFound         no student with that id
 ├── Conflict
@@ -87,6 +88,10 @@ class InvalidSearch(RegistryError):
 
 class InvalidImport(RegistryError):
     """A bulk file that cannot be read as a whole: its header, encoding or structure."""
+
+
+class ImportTooLarge(InvalidImport):
+    """A file, or the file a zip holds, larger than the most an import takes."""
 
 
 class IdempotencyKeyReused(RegistryError):

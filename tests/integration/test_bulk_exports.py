@@ -11,16 +11,25 @@ import io
 import zipfile
 from pathlib import Path
 
+import msgspec
 import redis
+from litestar import Litestar
+from litestar.testing import AsyncTestClient
 from typer.testing import CliRunner, Result
 
+from student_registry.app import create_app
 from student_registry.cli import app
+from student_registry.settings import Settings
+from tests.accounts import Credentials
+from tests.builders import API
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "french_exports"
 SIECLE = FIXTURES / "ElevesSansAdresses.xml"
 SIECLE_GUARDIANS = FIXTURES / "ResponsablesAvecAdresses.xml"
 ONDE = FIXTURES / "CSVExtraction.csv"
 ONDE_GUARDIANS = FIXTURES / "CSVExtraction Parents.csv"
+IMPORT = f"{API}/import"
+Client = AsyncTestClient[Litestar]
 
 
 def cli(*args: str, redis_url: str) -> Result:
@@ -72,9 +81,7 @@ def test_a_bad_element_and_a_student_without_class_are_reported_by_line(
 
 
 def test_cli_imports_a_bare_iso_8859_15_siecle_file_with_its_guardians(redis_url: str) -> None:
-    result = cli(
-        "import", str(SIECLE), "--guardians", str(SIECLE_GUARDIANS), redis_url=redis_url
-    )
+    result = cli("import", str(SIECLE), "--guardians", str(SIECLE_GUARDIANS), redis_url=redis_url)
     assert "Created 3" in result.stdout, result.output
     assert student(redis_url, "4102")["l"] == "EXEMPLE"
     assert student(redis_url, "4101")["g"].startswith('[["Hélène FICTIF","m",1,')
@@ -112,7 +119,77 @@ def test_cli_imports_onde_students_with_their_parents(redis_url: str) -> None:
     assert len([i for i in registered if i.startswith("onde-")]) == 1
     maelys = student(redis_url, "1234567890A")
     assert (maelys["c"], maelys["x"]) == ("CE2 Mme Modèle", "F")
-    assert "Céline FICTIF" in maelys["g"] and "Hervé FICTIF" in maelys["g"]
+    assert "Céline FICTIF" in maelys["g"]
+    assert "Hervé FICTIF" in maelys["g"]
     again = cli("import", str(ONDE), "--guardians", str(ONDE_GUARDIANS), redis_url=redis_url)
     assert "Created 0, updated 0, unchanged 4" in again.stdout
     assert ids(redis_url) == registered
+
+
+async def test_api_imports_a_siecle_zip_and_its_xml(client: Client, redis_url: str) -> None:
+    response = await client.post(
+        IMPORT, content=zipped(SIECLE), headers={"Content-Type": "application/zip"}
+    )
+    assert response.status_code == 207, response.text
+    report = response.json()
+    assert (report["created"], report["failed"]) == (3, 2)
+    assert [(f["line"], f["id"]) for f in report["failures"]] == [(67, "4104"), (74, "4105")]
+    assert (await client.get(f"{API}/4101")).json()["course"] == "4A"
+    again = await client.post(
+        IMPORT, content=SIECLE.read_bytes(), headers={"Content-Type": "application/xml"}
+    )
+    assert (again.json()["created"], again.json()["unchanged"]) == (0, 3)
+
+
+async def test_api_tells_an_onde_export_sent_as_csv_from_its_content(client: Client) -> None:
+    response = await client.post(
+        IMPORT, content=ONDE.read_bytes(), headers={"Content-Type": "text/csv"}
+    )
+    assert (response.status_code, response.json()["created"]) == (207, 4)
+    assert (await client.get(f"{API}/1234567890A")).json()["first_name"] == "Maëlys"
+
+
+async def test_a_zip_larger_than_the_limit_once_unzipped_is_a_413(
+    settings: Settings, admin: Credentials
+) -> None:
+    limit = 20_000
+    padding = b"<!--" + b" " * (limit * 2) + b"-->"
+    xml = SIECLE.read_bytes().replace(b"<BEE_ELEVES", padding + b"\n<BEE_ELEVES", 1)
+    body = io.BytesIO()
+    with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("ElevesSansAdresses.xml", xml)
+    assert len(body.getvalue()) < limit
+    app = create_app(msgspec.structs.replace(settings, import_max_bytes=limit))
+    async with AsyncTestClient(app=app) as client:
+        response = await client.post(
+            IMPORT,
+            content=body.getvalue(),
+            headers={"Content-Type": "application/zip", "Authorization": f"Bearer {admin.token}"},
+        )
+        assert response.status_code == 413, response.text
+        assert "IMPORT_MAX_BYTES" in response.json()["detail"]
+        assert (await client.get(API, headers={"Authorization": f"Bearer {admin.token}"})).json()[
+            "total"
+        ] == 0
+
+
+async def test_the_page_imports_a_siecle_zip_with_its_guardians(client: Client) -> None:
+    await client.get("/import")
+    response = await client.post(
+        "/import",
+        files={
+            "file": ("ExportXML_ElevesSansAdresses.zip", zipped(SIECLE), "application/zip"),
+            "guardians": (
+                "ResponsablesAvecAdresses.xml",
+                SIECLE_GUARDIANS.read_bytes(),
+                "text/xml",
+            ),
+        },
+        data={"on_conflict": "fail"},
+        headers={"x-csrftoken": client.cookies["csrftoken"]},
+    )
+    assert response.status_code == 207, response.text
+    assert "3 created" in response.text
+    assert "ELEVE/DATE_NAISS" in response.text
+    student = (await client.get(f"{API}/4101")).json()
+    assert student["guardians"][0]["name"] == "Hélène FICTIF"

@@ -11,7 +11,14 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import OpenAPIMediaType, OpenAPIType, Operation, RequestBody, Schema
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
 from litestar.params import QueryParameter
 from litestar.response import Stream
 from litestar.status_codes import (
@@ -23,8 +30,17 @@ from litestar.status_codes import (
 from student_registry.api.problems import problem_responses
 from student_registry.domain.bulk import ImportReport, export_students, import_students, read_rows
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
+from student_registry.domain.export_import import (
+    import_export,
+    is_export,
+    is_export_media_type,
+    peek,
+    prepended,
+    read_export_body,
+)
 from student_registry.domain.models import STATUS_FILTER, StatusFilter
 from student_registry.domain.service import Registry
+from student_registry.errors import ImportTooLarge
 from student_registry.security.guards import ROLE
 from student_registry.settings import readable_size
 from student_registry.store.redis_store import ConflictMode
@@ -45,6 +61,16 @@ Body, by `Content-Type`:
   100). Dates are `YYYY-MM-DD`, or day first as spreadsheets in France write them: `DD/MM/YYYY`.
 - `application/x-ndjson`: one JSON object a line; `application/json`: an array of objects.
   Both take the fields of a registration, dates `YYYY-MM-DD`.
+- `application/zip`, `application/xml`, `text/xml`: a SIECLE students export
+  (`ElevesSansAdresses.xml` or `ElevesAvecAdresses.xml`, in the encoding it declares, or the
+  one-file zip SIECLE hands out); an ONDE `CSVExtraction.csv` may be sent as `text/csv`: exports
+  are told from their content. An export always imports as with `on_conflict=update`: a
+  student registered with the same INE, else the same id, is updated; a new SIECLE student
+  takes its `ELENOET` as id, a new ONDE one its INE (without one: `onde-` and a digest of its
+  names and birth date). A student the file would not change is counted as `unchanged`, and
+  not written. Failed elements are listed by the line they start on. An export is kept in a
+  temporary file while it arrives (a zip is read from its end), then read. Guardians files are
+  imported with the page or the command line.
 
 Each row is validated like a registration and written in one atomic step, in batches; ids and
 emails stay unique across the file and the stored students. A row whose id is registered fails,
@@ -58,10 +84,11 @@ stops it too: no student's row is that long). A file that cannot be read from it
 header, not JSON, empty) is a **400** problem; nothing is written.
 
 A body larger than the service's `IMPORT_MAX_BYTES` (50 MB unless set otherwise) is a **413**
-problem, answered as soon as the limit is passed, without reading the rest. With a
-`Content-Length` above the limit nothing is read or written; a body sent without one is
-counted as it arrives and stopped where it passes the limit: the rows before it may have been
-imported, unless `atomic` or `dry_run` is set. The command line imports larger files.
+problem, answered as soon as the limit is passed, without reading the rest; so is a zip whose
+file passes the limit once unzipped. With a `Content-Length` above the limit nothing is read or
+written; a body sent without one is counted as it arrives and stopped where it passes the limit:
+the rows before it may have been imported, unless `atomic` or `dry_run` is set (an export is
+imported once it is whole, so none of it is). The command line imports larger files.
 """
 
 
@@ -75,10 +102,22 @@ class ImportOperation(Operation):
         rows = OpenAPIMediaType(
             schema=Schema(type=OpenAPIType.ARRAY, items=Schema(), description="One item a row.")
         )
+        export = OpenAPIMediaType(
+            schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+        )
         self.request_body = RequestBody(
             required=True,
-            description="The students: CSV with a header row, NDJSON, or a JSON array.",
-            content={"text/csv": text, "application/x-ndjson": text, "application/json": rows},
+            description="The students: CSV with a header row, NDJSON, or a JSON array; or a"
+            " SIECLE students export (ElevesSansAdresses.xml, or the zip holding it), or an ONDE"
+            " one (CSVExtraction.csv, sent as text/csv), told from its content.",
+            content={
+                "text/csv": text,
+                "application/x-ndjson": text,
+                "application/json": rows,
+                "application/zip": export,
+                "application/xml": export,
+                "text/xml": export,
+            },
         )
 
 
@@ -151,12 +190,13 @@ class BulkController(Controller):
                     400: "The file cannot be read from its start (no header, not JSON, empty); "
                     "nothing is written.",
                     413: "The body is larger than the service's IMPORT_MAX_BYTES.",
-                    415: "The body is not text/csv, application/x-ndjson or application/json.",
+                    415: "The body is not text/csv, application/x-ndjson, application/json,"
+                    " application/zip, application/xml or text/xml.",
                     422: "A query parameter is invalid; `errors` names it.",
                 },
             ),
         },
-        summary="Import students from CSV, NDJSON or JSON",
+        summary="Import students from CSV, NDJSON, JSON, or a SIECLE or ONDE export",
     )
     async def import_students(
         self,
@@ -181,24 +221,37 @@ class BulkController(Controller):
         ] = False,
     ) -> Response[ImportReport]:
         """Import students; the report says what was created, updated, skipped or failed."""
-        fmt = format_of_media_type(request.headers.get("content-type", ""))
-        if fmt is None:
+        content_type = request.headers.get("content-type", "")
+        fmt = format_of_media_type(content_type)
+        if fmt is None and not is_export_media_type(content_type):
             raise HTTPException(
                 status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                detail="Send text/csv, application/x-ndjson or application/json.",
+                detail="Send text/csv, application/x-ndjson, application/json, "
+                "application/zip, application/xml or text/xml.",
             )
         try:
-            report = await import_students(
-                registry,
-                read_rows(request.stream(), fmt),
-                on_conflict=on_conflict,
-                dry_run=dry_run,
-                atomic=atomic,
-                allow_duplicates=allow_duplicates,
-            )
-        except RequestEntityTooLarge:
+            head, rest = await peek(request.stream())
+            if fmt is None or is_export(head):
+                read = await read_export_body(head, rest, max_bytes=import_limit(request))
+                report = await import_export(
+                    registry,
+                    read,
+                    dry_run=dry_run,
+                    atomic=atomic,
+                    allow_duplicates=allow_duplicates,
+                )
+            else:
+                report = await import_students(
+                    registry,
+                    read_rows(prepended(head, rest), fmt),
+                    on_conflict=on_conflict,
+                    dry_run=dry_run,
+                    atomic=atomic,
+                    allow_duplicates=allow_duplicates,
+                )
+        except (RequestEntityTooLarge, ImportTooLarge):
             # Raised by the body's stream before its first byte (Content-Length too large) or
-            # at the chunk that passes the limit; the rest is never read.
+            # at the chunk that passes the limit, the rest never read; or by the unzipping.
             raise RequestEntityTooLarge(detail=too_large(import_limit(request))) from None
         status = HTTP_200_OK if report.succeeded else HTTP_207_MULTI_STATUS
         return Response(report, status_code=status)

@@ -13,8 +13,10 @@ students.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from collections.abc import Callable
+import tempfile
+from collections.abc import AsyncIterator, Callable
 from typing import IO
 
 from student_registry.domain.bulk import ImportReport, import_students
@@ -46,13 +48,51 @@ from student_registry.store.redis_store import ConflictMode, RedisStore
 EXPORT_HEADS = frozenset(
     {"zip", "siecle_students", "siecle_guardians", "onde_students", "onde_guardians"}
 )
+EXPORT_MEDIA_TYPES = frozenset({"application/zip", "application/xml", "text/xml"})
 EXPORT_MODE: ConflictMode = "update"
+# A body is kept in memory up to this size while it is received, then on disk.
+SPOOL_MEMORY = 8 * 1024 * 1024
 _STUDENT_FIELDS = frozenset(StudentCreate.__struct_fields__)
 
 
 def is_export(head: bytes) -> bool:
     """Whether a file's first bytes (HEAD_BYTES of them) are those of an export or a zip."""
     return detect_format(head[:HEAD_BYTES]) in EXPORT_HEADS
+
+
+def is_export_media_type(content_type: str) -> bool:
+    """Whether a Content-Type is one an export is sent as (zip or XML)."""
+    return content_type.split(";")[0].strip().lower() in EXPORT_MEDIA_TYPES
+
+
+async def peek(chunks: AsyncIterator[bytes]) -> tuple[bytes, AsyncIterator[bytes]]:
+    """The first HEAD_BYTES (or fewer, if the body is shorter), and the chunks after them."""
+    head = b""
+    async for chunk in chunks:
+        head += chunk
+        if len(head) >= HEAD_BYTES:
+            break
+    return head, chunks
+
+
+async def prepended(head: bytes, rest: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The chunks a peek took, then the others."""
+    if head:
+        yield head
+    async for chunk in rest:
+        yield chunk
+
+
+async def read_export_body(
+    head: bytes, rest: AsyncIterator[bytes], *, max_bytes: int | None
+) -> ReadExport:
+    """Read an export received as chunks: kept in a temporary file (a zip is read from its
+    end), then read in a worker thread, so that the event loop goes on serving."""
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_MEMORY) as body:
+        async for chunk in prepended(head, rest):
+            await asyncio.to_thread(body.write, chunk)
+        await asyncio.to_thread(body.seek, 0)
+        return await asyncio.to_thread(read_export, body, max_bytes=max_bytes)
 
 
 class ReadExport:

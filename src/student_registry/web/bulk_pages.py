@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -22,9 +23,10 @@ from litestar.status_codes import (
 from student_registry.api.bulk import import_limit
 from student_registry.domain.bulk import export_students, import_students, read_rows
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, guess_format
+from student_registry.domain.export_import import import_export, is_export, read_export
 from student_registry.domain.models import StatusFilter
 from student_registry.domain.service import Registry
-from student_registry.errors import InvalidImport
+from student_registry.errors import ImportTooLarge, InvalidImport
 from student_registry.security.guards import ROLE
 from student_registry.settings import readable_size
 from student_registry.web.i18n import FIELD_LABELS, translate
@@ -42,9 +44,11 @@ SHOWN_FAILURES = 100
 
 @dataclass
 class ImportForm:
-    """The import form: a file and what to do with students already registered."""
+    """The import form: a file (and an export's guardians file), what to do with students
+    already registered (an export always updates them)."""
 
     file: UploadFile
+    guardians: UploadFile | None = None
     on_conflict: Literal["fail", "skip", "update"] = "fail"
     dry_run: bool = False
     allow_duplicates: bool = False
@@ -135,15 +139,28 @@ class BulkPageController(Controller):
         """Import the uploaded file and show what happened to each row."""
         head = await data.file.read(CHUNK)
         await data.file.seek(0)
-        fmt = guess_format(data.file.filename or "", head)
+        guardians = data.guardians if data.guardians and data.guardians.filename else None
         try:
-            report = await import_students(
-                registry,
-                read_rows(_chunks(data.file), fmt),
-                on_conflict=data.on_conflict,
-                dry_run=data.dry_run,
-                allow_duplicates=data.allow_duplicates,
-            )
+            if is_export(head) or guardians is not None:
+                read = await asyncio.to_thread(
+                    read_export,
+                    data.file.file,
+                    guardians=guardians.file if guardians else None,
+                    max_bytes=import_limit(request),
+                )
+                report = await import_export(
+                    registry, read, dry_run=data.dry_run, allow_duplicates=data.allow_duplicates
+                )
+            else:
+                report = await import_students(
+                    registry,
+                    read_rows(_chunks(data.file), guess_format(data.file.filename or "", head)),
+                    on_conflict=data.on_conflict,
+                    dry_run=data.dry_run,
+                    allow_duplicates=data.allow_duplicates,
+                )
+        except ImportTooLarge:
+            return _file_too_large(request, RequestEntityTooLarge())
         except InvalidImport as exc:
             return Template(
                 template_name="import.html",
@@ -152,6 +169,8 @@ class BulkPageController(Controller):
             )
         finally:
             await data.file.close()
+            if guardians is not None:
+                await guardians.close()
         return Template(
             template_name="import.html",
             status_code=HTTP_200_OK if report.succeeded else HTTP_207_MULTI_STATUS,

@@ -19,7 +19,7 @@ from student_registry.domain.bulk_formats import guess_format
 from student_registry.domain.french_exports import onde, siecle
 from student_registry.domain.french_exports.onde import ParsedGuardianRows, header_key
 from student_registry.domain.french_exports.records import ParsedGuardians, ParsedStudents
-from student_registry.errors import InvalidImport
+from student_registry.errors import ImportTooLarge, InvalidImport
 
 SourceFormat = Literal[
     "siecle_students",
@@ -89,7 +89,7 @@ def _counted(chunks: Iterator[bytes], limit: int | None, what: str) -> Iterator[
     for chunk in chunks:
         size += len(chunk)
         if limit is not None and size > limit:
-            raise InvalidImport(f"{what} is larger than the {limit:,} bytes an import takes.")
+            raise ImportTooLarge(f"{what} is larger than the {limit:,} bytes an import takes.")
         yield chunk
 
 
@@ -131,7 +131,7 @@ def open_export(file: IO[bytes], *, max_bytes: int | None = None) -> OpenedExpor
     info = files[0]
     what = f"The zip's {info.filename}"
     if max_bytes is not None and info.file_size > max_bytes:
-        raise InvalidImport(f"{what} is larger than the {max_bytes:,} bytes an import takes.")
+        raise ImportTooLarge(f"{what} is larger than the {max_bytes:,} bytes an import takes.")
     chunks = _counted(_entry_chunks(archive, info), max_bytes, what)
     first = next(chunks, b"")
     while len(first) < HEAD_BYTES and (more := next(chunks, b"")):
