@@ -167,6 +167,9 @@ async def test_openapi_documents_the_import_choices(client: AsyncTestClient[Lite
         "text/csv",
         "application/x-ndjson",
         "application/json",
+        "application/zip",
+        "application/xml",
+        "text/xml",
     }
     assert "DD/MM/YYYY" in operation["description"]
     assert "/api/v1/students.csv" in spec["paths"]

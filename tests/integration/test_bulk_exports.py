@@ -193,3 +193,28 @@ async def test_the_page_imports_a_siecle_zip_with_its_guardians(client: Client) 
     assert "ELEVE/DATE_NAISS" in response.text
     student = (await client.get(f"{API}/4101")).json()
     assert student["guardians"][0]["name"] == "Hélène FICTIF"
+
+
+def test_an_update_import_writes_only_the_students_it_changes(
+    tmp_path: Path, redis_url: str
+) -> None:
+    header = "id,first_name,last_name,birth_date,course,email,"
+    header += "guardian1_name,guardian1_relationship,guardian1_parental_authority\n"
+    first = tmp_path / "first.csv"
+    first.write_text(
+        header
+        + "1,Ada,Durand,2009-04-17,3eB,a@example.org,Marie Durand,mère,oui\n"
+        + "2,Zoé,Martin,2010-01-02,3eA,,,,\n"
+    )
+    cli("import", str(first), redis_url=redis_url)
+    kept = student(redis_url, "1")
+    second = tmp_path / "second.csv"
+    second.write_text(
+        header
+        + "1,Ada,Durand,17/04/2009,3eB,a@example.org,Marie Durand,mère,oui\n"
+        + "2,Zoé,Martin,2010-01-02,4eA,,,,\n"
+    )
+    result = cli("import", "--on-conflict", "update", str(second), redis_url=redis_url)
+    assert "Created 0, updated 1, unchanged 1, skipped 0, failed 0, of 2 rows" in result.stdout
+    assert student(redis_url, "1") == kept
+    assert student(redis_url, "2")["c"] == "4eA"

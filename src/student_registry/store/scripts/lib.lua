@@ -210,23 +210,30 @@ local function change_time(now, u, t)
   return string.format('%.0f', last + 1)
 end
 
--- Optional fields are absent rather than empty: e (no email), u (never changed: updated_at is
--- created_at), k (the sort key is the derived one), n (entered the day it was created, UTC),
--- w and r (enrolled). `fresh` for a hash that does not exist yet; `kept_entry`: the entry date
--- stored before (nil if none), which a row without one keeps.
-local function write_fields(row, student_key, course_key, now, created_at, fresh, kept_entry)
-  local set = {'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 't', created_at}
-  local unset = {'v'}
+-- The row's values by hash field, times aside ('' for a field the hash leaves out): what
+-- write_fields writes and holds_row compares, so a field added to the row belongs here.
+-- `created_at` and `kept_entry` (the entry date stored before, nil if none, which a row without
+-- one keeps) decide n. Optional fields are absent rather than empty: e (no email), k (the sort
+-- key is the derived one), n (entered the day it was created, UTC), w and r (enrolled).
+local function row_values(row, created_at, kept_entry)
   local entry = row[13] ~= '' and row[13] or kept_entry or ''
-  local optional = {
-    'e', row[6],
-    'u', now ~= created_at and now or '',
+  return {
+    'f', row[2], 'l', row[3], 'b', row[4], 'c', row[5], 'e', row[6],
     'k', row[8] ~= derived_sort_key(row[1], row[2], row[3]) and row[8] or '',
     'x', row[9], 'i', row[10], 'p', row[11], 'g', row[12],
     'n', entry ~= utc_day(created_at) and entry or '',
     'w', row[14],
     'r', row[15],
   }
+end
+
+-- u is absent while the student was never changed (updated_at is created_at). `fresh` for a
+-- hash that does not exist yet.
+local function write_fields(row, student_key, course_key, now, created_at, fresh, kept_entry)
+  local set = {'t', created_at}
+  local unset = {'v'}
+  local optional = row_values(row, created_at, kept_entry)
+  optional[#optional + 1], optional[#optional + 2] = 'u', now ~= created_at and now or ''
   for i = 1, #optional, 2 do
     if optional[i + 1] ~= '' then
       set[#set + 1], set[#set + 2] = optional[i], optional[i + 1]
@@ -244,15 +251,21 @@ end
 -- Whether the student's hash holds the row's values already (times aside): writing the row would
 -- change nothing. A hash still counting its revision in v is rewritten, to drop it.
 local function holds_row(row, student_key)
-  local stored = redis.call('HMGET', student_key, 'f', 'l', 'b', 'c', 'e', 'k', 'x', 'i', 'p', 'g', 'v')
-  local k = row[8] ~= derived_sort_key(row[1], row[2], row[3]) and row[8] or ''
-  local wanted = {row[2], row[3], row[4], row[5], row[6], k, row[9], row[10], row[11], row[12]}
-  for i, value in ipairs(wanted) do
-    if (stored[i] or '') ~= value then
+  local kept = redis.call('HMGET', student_key, 't', 'n', 'v')
+  if not kept[1] or kept[3] then
+    return false
+  end
+  local values, names = row_values(row, kept[1], kept[2] or nil), {}
+  for i = 1, #values, 2 do
+    names[#names + 1] = values[i]
+  end
+  local stored = redis.call('HMGET', student_key, unpack(names))
+  for i = 1, #names do
+    if (stored[i] or '') ~= values[2 * i] then
       return false
     end
   end
-  return not stored[11]
+  return true
 end
 
 -- Returns {status, revision, created_at}; status is created | exists | email_taken | ine_taken, or
