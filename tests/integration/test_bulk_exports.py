@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import zipfile
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import msgspec
+import pytest
 import redis
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
@@ -20,7 +22,7 @@ from typer.testing import CliRunner, Result
 from student_registry.app import create_app
 from student_registry.cli import app
 from student_registry.settings import Settings
-from tests.accounts import Credentials
+from tests.accounts import SESSION_COOKIE, Credentials
 from tests.builders import API
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "french_exports"
@@ -149,28 +151,52 @@ async def test_api_tells_an_onde_export_sent_as_csv_from_its_content(client: Cli
     assert (await client.get(f"{API}/1234567890A")).json()["first_name"] == "Maëlys"
 
 
-async def test_a_zip_larger_than_the_limit_once_unzipped_is_a_413(
-    settings: Settings, admin: Credentials
-) -> None:
-    limit = 20_000
-    padding = b"<!--" + b" " * (limit * 2) + b"-->"
+LIMIT = 20_000
+
+
+@pytest.fixture
+async def limited_client(settings: Settings, admin: Credentials) -> AsyncIterator[Client]:
+    """The app with a small import limit, and an administrator's token and session."""
+    app = create_app(msgspec.structs.replace(settings, import_max_bytes=LIMIT))
+    async with AsyncTestClient(app=app, base_url="http://testserver.local") as test_client:
+        test_client.headers["Authorization"] = f"Bearer {admin.token}"
+        test_client.cookies.set(SESSION_COOKIE, admin.session_id, domain="testserver.local")
+        yield test_client
+
+
+def zip_bomb() -> bytes:
+    """A SIECLE zip smaller than LIMIT whose file, unzipped, is larger."""
+    padding = b"<!--" + b" " * (LIMIT * 2) + b"-->"
     xml = SIECLE.read_bytes().replace(b"<BEE_ELEVES", padding + b"\n<BEE_ELEVES", 1)
     body = io.BytesIO()
     with zipfile.ZipFile(body, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("ElevesSansAdresses.xml", xml)
-    assert len(body.getvalue()) < limit
-    app = create_app(msgspec.structs.replace(settings, import_max_bytes=limit))
-    async with AsyncTestClient(app=app) as client:
-        response = await client.post(
-            IMPORT,
-            content=body.getvalue(),
-            headers={"Content-Type": "application/zip", "Authorization": f"Bearer {admin.token}"},
-        )
-        assert response.status_code == 413, response.text
-        assert "IMPORT_MAX_BYTES" in response.json()["detail"]
-        assert (await client.get(API, headers={"Authorization": f"Bearer {admin.token}"})).json()[
-            "total"
-        ] == 0
+    assert len(body.getvalue()) < LIMIT
+    return body.getvalue()
+
+
+async def test_a_zip_larger_than_the_limit_once_unzipped_is_a_413(limited_client: Client) -> None:
+    response = await limited_client.post(
+        IMPORT, content=zip_bomb(), headers={"Content-Type": "application/zip"}
+    )
+    assert response.status_code == 413, response.text
+    assert "IMPORT_MAX_BYTES" in response.json()["detail"]
+    assert (await limited_client.get(API)).json()["total"] == 0
+
+
+async def test_the_page_refuses_a_zip_larger_than_the_limit_once_unzipped(
+    limited_client: Client,
+) -> None:
+    await limited_client.get("/import")
+    response = await limited_client.post(
+        "/import",
+        files={"file": ("ExportXML_ElevesSansAdresses.zip", zip_bomb(), "application/zip")},
+        data={"on_conflict": "fail"},
+        headers={"x-csrftoken": limited_client.cookies["csrftoken"]},
+    )
+    assert response.status_code == 413
+    assert "larger than 20,000 bytes, the most this page takes" in response.text
+    assert (await limited_client.get(API)).json()["total"] == 0
 
 
 async def test_the_page_imports_a_siecle_zip_with_its_guardians(client: Client) -> None:
