@@ -257,7 +257,10 @@ def import_file(
     ] = False,
     on_conflict: Annotated[
         Literal["fail", "skip", "update"],
-        typer.Option(help="A row whose id is registered: fails, is skipped, or updates it."),
+        typer.Option(
+            help="A row whose id is registered: fails, is skipped, or updates it"
+            " (a SIECLE or ONDE export always updates)."
+        ),
     ] = "fail",
     atomic: Annotated[
         bool,

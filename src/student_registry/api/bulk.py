@@ -204,7 +204,10 @@ class BulkController(Controller):
         registry: NamedDependency[Registry],
         on_conflict: Annotated[
             ConflictMode,
-            QueryParameter(description="A row whose id is registered: fail, skip or update."),
+            QueryParameter(
+                description="A row whose id is registered: fail, skip or update"
+                " (a SIECLE or ONDE export always updates)."
+            ),
         ] = "fail",
         dry_run: Annotated[
             bool, QueryParameter(description="Check every row against the data; write nothing.")
