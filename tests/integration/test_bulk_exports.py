@@ -90,11 +90,14 @@ def test_cli_imports_a_bare_iso_8859_15_siecle_file_with_its_guardians(redis_url
 
 
 def test_reimporting_the_same_export_changes_no_student(redis_url: str) -> None:
+    """A dry run counts alike: without the guardians file, two students would lose theirs."""
     cli("import", str(SIECLE), "--guardians", str(SIECLE_GUARDIANS), redis_url=redis_url)
     before = {i: student(redis_url, i) for i in ids(redis_url)}
     result = cli("import", str(SIECLE), "--guardians", str(SIECLE_GUARDIANS), redis_url=redis_url)
     assert "Created 0, updated 0, unchanged 3, skipped 0, failed 4, of 7 rows" in result.stdout
     assert {i: student(redis_url, i) for i in ids(redis_url)} == before
+    dry = cli("import", "--dry-run", str(SIECLE), redis_url=redis_url)
+    assert "Created 0, updated 2, unchanged 1, skipped 0, failed 2, of 5 rows" in dry.stdout
 
 
 def test_a_student_registered_with_the_ine_is_updated_not_duplicated(

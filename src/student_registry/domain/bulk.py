@@ -24,7 +24,7 @@ from student_registry.domain.bulk_formats import (
     encode_students,
     parser_for,
 )
-from student_registry.domain.models import StatusFilter, Student, StudentCreate
+from student_registry.domain.models import StatusFilter, Student, StudentCreate, student_from_hash
 from student_registry.domain.service import MAX_ATTEMPTS, Registry, generate_id, to_row
 from student_registry.domain.text import fold, name_matches, search_words
 from student_registry.errors import FieldError, InvalidImport
@@ -256,6 +256,20 @@ class _Importer:
                 if row.ine:
                     self.seen_ines[row.ine] = row.id
             statuses.append(status)
+        return await self.unchanged(rows, statuses)
+
+    async def unchanged(self, rows: list[StudentRow], statuses: list[str]) -> list[str]:
+        """The statuses, with `unchanged` for an update that would write the stored values."""
+        updated = [i for i, status in enumerate(statuses) if status == "updated"]
+        if not updated:
+            return statuses
+        found = await self.store.get_many([rows[i].id for i in updated])
+        stored = {fields["id"]: student_from_hash(fields).student for fields in found}
+        for i in updated:
+            if (student := stored.get(rows[i].id)) is not None and to_row(
+                student, student.id
+            ) == rows[i]:
+                statuses[i] = "unchanged"
         return statuses
 
     async def duplicates_of(self, rows: list[StudentRow], statuses: list[str]) -> list[list[str]]:
