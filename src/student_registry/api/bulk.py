@@ -28,16 +28,9 @@ from litestar.status_codes import (
 )
 
 from student_registry.api.problems import problem_responses
-from student_registry.domain.bulk import ImportReport, export_students, import_students, read_rows
+from student_registry.domain.bulk import ImportReport, export_students
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
-from student_registry.domain.export_import import (
-    import_export,
-    is_export,
-    is_export_media_type,
-    peek,
-    prepended,
-    read_export_body,
-)
+from student_registry.domain.export_import import import_upload, is_export_media_type
 from student_registry.domain.models import STATUS_FILTER, StatusFilter
 from student_registry.domain.service import Registry
 from student_registry.errors import ImportTooLarge
@@ -233,25 +226,16 @@ class BulkController(Controller):
                 "application/zip, application/xml or text/xml.",
             )
         try:
-            head, rest = await peek(request.stream())
-            if fmt is None or is_export(head):
-                read = await read_export_body(head, rest, max_bytes=import_limit(request))
-                report = await import_export(
-                    registry,
-                    read,
-                    dry_run=dry_run,
-                    atomic=atomic,
-                    allow_duplicates=allow_duplicates,
-                )
-            else:
-                report = await import_students(
-                    registry,
-                    read_rows(prepended(head, rest), fmt),
-                    on_conflict=on_conflict,
-                    dry_run=dry_run,
-                    atomic=atomic,
-                    allow_duplicates=allow_duplicates,
-                )
+            report = await import_upload(
+                registry,
+                request.stream(),
+                fmt,
+                max_bytes=import_limit(request),
+                on_conflict=on_conflict,
+                dry_run=dry_run,
+                atomic=atomic,
+                allow_duplicates=allow_duplicates,
+            )
         except (RequestEntityTooLarge, ImportTooLarge):
             # Raised by the body's stream before its first byte (Content-Length too large) or
             # at the chunk that passes the limit, the rest never read; or by the unzipping.
