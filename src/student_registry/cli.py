@@ -235,6 +235,7 @@ async def _import_export(
     dry_run: bool,
     atomic: bool,
     allow_duplicates: bool,
+    withdraw_missing: bool,
 ) -> ImportReport:
     """Read a SIECLE or ONDE export (and its guardians file) and import it in update mode."""
     from student_registry.domain.export_import import import_export, read_export
@@ -242,7 +243,12 @@ async def _import_export(
     with students, guardians.open("rb") if guardians else nullcontext() as guardians_file:
         read = await asyncio.to_thread(read_export, students, guardians=guardians_file)
     return await import_export(
-        store, read, dry_run=dry_run, atomic=atomic, allow_duplicates=allow_duplicates
+        store,
+        read,
+        dry_run=dry_run,
+        atomic=atomic,
+        allow_duplicates=allow_duplicates,
+        withdraw_missing=withdraw_missing,
     )
 
 
@@ -286,6 +292,14 @@ def import_file(
             show_default=False,
         ),
     ] = None,
+    withdraw_missing: Annotated[
+        bool,
+        typer.Option(
+            "--withdraw-missing",
+            help="With a full SIECLE or ONDE export: withdraw the enrolled students it does not"
+            " name (never deletes them).",
+        ),
+    ] = False,
     redis_url: RedisUrl = None,
 ) -> None:
     """Import students from a CSV, NDJSON or JSON file, or a SIECLE or ONDE export.
@@ -305,6 +319,8 @@ def import_file(
     exports are told from their content, their guardians given with [bold]--guardians[/]. They
     always import in update mode: a student registered with the same INE, else the same id, is
     updated. New SIECLE students take their ELENOET as id; ONDE ones their INE (see README).
+    A SIECLE DATE_SORTIE withdraws the student on that date; [bold]--withdraw-missing[/] withdraws,
+    today, the enrolled students a full export does not name.
 
     Prints a summary and each failed row's line and problem. Exit code 0 when every row went
     in, 1 when a row failed or Redis is unreachable, 2 when the file cannot be read.
@@ -336,7 +352,7 @@ def import_file(
         try:
             await store.ping()
             first = stream.read(READ_CHUNK)
-            if is_export(first) or guardians is not None:
+            if is_export(first) or guardians is not None or withdraw_missing:
                 return await _import_export(
                     store,
                     _seekable(stream, first),
@@ -344,6 +360,7 @@ def import_file(
                     dry_run=dry_run,
                     atomic=atomic,
                     allow_duplicates=allow_duplicates,
+                    withdraw_missing=withdraw_missing,
                 )
             piped = stream is sys.stdin.buffer
             size = None if piped else os.fstat(stream.fileno()).st_size

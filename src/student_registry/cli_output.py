@@ -123,6 +123,8 @@ def import_report_lines(
             f"failed {report.failed:,}, of {report.rows:,} rows in {elapsed:.2f} s{rate}."
         ]
     )
+    if report.withdrawn:
+        lines.append([f"Withdrew {report.withdrawn:,} enrolled students absent from the export."])
     if ignored:
         lines.append([f"Ignored {ignored:,} hashes that are not students of the original app."])
     if report.unknown_columns:

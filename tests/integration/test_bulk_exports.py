@@ -247,3 +247,32 @@ def test_an_update_import_writes_only_the_students_it_changes(
     assert "Created 0, updated 1, unchanged 1, skipped 0, failed 0, of 2 rows" in result.stdout
     assert student(redis_url, "1") == kept
     assert student(redis_url, "2")["c"] == "4eA"
+
+
+def test_a_date_sortie_withdraws_the_student_on_that_date(redis_url: str) -> None:
+    cli("import", str(SIECLE), redis_url=redis_url)
+    zoe = student(redis_url, "4103")
+    assert (zoe["w"], zoe["r"]) == ("20261020", "SIECLE: sortie (motif 13)")
+    assert "w" not in student(redis_url, "4101")
+
+
+def test_withdraw_missing_withdraws_enrolled_students_absent_from_the_export(
+    tmp_path: Path, redis_url: str
+) -> None:
+    own = tmp_path / "own.csv"
+    own.write_text(
+        "id,first_name,last_name,birth_date,course\n"
+        "S9,Ada,Partie,2012-01-01,4A\n"
+        "4104,Léon,Essai,2012-02-01,4A\n"
+    )
+    assert cli("import", str(own), redis_url=redis_url).exit_code == 0
+    dry = cli("import", "--dry-run", "--withdraw-missing", str(SIECLE), redis_url=redis_url)
+    assert "Withdrew 1 enrolled students absent from the export." in dry.stdout
+    assert "w" not in student(redis_url, "S9")
+    result = cli("import", "--withdraw-missing", str(SIECLE), redis_url=redis_url)
+    assert "Withdrew 1 enrolled students absent from the export." in result.stdout
+    gone = student(redis_url, "S9")
+    assert (gone["f"], gone["r"]) == ("Ada", "Absent from the SIECLE export")
+    assert "w" in gone
+    # 4104 is in the file, though its element cannot be read: it stays enrolled.
+    assert "w" not in student(redis_url, "4104")

@@ -61,6 +61,8 @@ class ImportReport(Struct, kw_only=True):
     unchanged: int = 0  # with on_conflict update: registered with these values already
     skipped: int = 0
     failed: int = 0
+    # Enrolled students an export's import withdrew (or would) for being absent from it.
+    withdrawn: int = 0
     dry_run: bool = False
     atomic: bool = False
     aborted: bool = msgspec.field(default=False)

@@ -38,10 +38,10 @@ from student_registry.domain.french_exports.records import (
     attach_guardians,
     registration_fields,
 )
-from student_registry.domain.models import StudentCreate
-from student_registry.domain.service import Registry
+from student_registry.domain.models import StudentCreate, StudentPatch
+from student_registry.domain.service import Registry, utc_now
 from student_registry.domain.text import fold
-from student_registry.errors import FieldError
+from student_registry.errors import FieldError, InvalidStudent, StudentNotFound
 from student_registry.store.redis_store import ConflictMode, RedisStore
 
 # What an export file starts with; the registry's own files are none of these.
@@ -170,18 +170,59 @@ async def import_export(
     atomic: bool = False,
     on_progress: Callable[[ImportReport], None] | None = None,
     allow_duplicates: bool = False,
+    withdraw_missing: bool = False,
 ) -> ImportReport:
-    """Register or update an export's students with the bulk import, in ``update`` mode."""
-    store = target.store if isinstance(target, Registry) else target
-    return await import_students(
-        store,
-        [await export_rows(store, read)],
+    """Register or update an export's students with the bulk import, in ``update`` mode.
+
+    With ``withdraw_missing`` the export is taken as the school's full list: enrolled students
+    it does not name are withdrawn (never deleted), as SACoche does.
+    """
+    registry = target if isinstance(target, Registry) else Registry(target)
+    chunk = await export_rows(registry.store, read)
+    report = await import_students(
+        registry.store,
+        [chunk],
         on_conflict=EXPORT_MODE,
         dry_run=dry_run,
         atomic=atomic,
         on_progress=on_progress,
         allow_duplicates=allow_duplicates,
     )
+    if withdraw_missing and not report.aborted:
+        named = {s.id for s in chunk.students} | {f.id for f in chunk.failures}
+        named |= {s.ine for s in read.parsed.students}
+        source = "ONDE" if read.parsed.format.startswith("onde") else "SIECLE"
+        await _withdraw_missing(registry, named, report, source=source)
+    return report
+
+
+async def _withdraw_missing(
+    registry: Registry, named: set[str | None], report: ImportReport, *, source: str
+) -> None:
+    """Withdraw the enrolled students neither the export's ids nor its INEs name, today."""
+    missing = [
+        student
+        async for student in registry.export_students(status="enrolled")
+        if student.id not in named and (student.ine is None or student.ine not in named)
+    ]
+    if report.dry_run:
+        report.withdrawn = len(missing)
+        return
+    reason = f"Absent from the {source} export"
+    for student in missing:
+        try:
+            patch = StudentPatch(status="withdrawn", exit_date=utc_now().date(), exit_reason=reason)
+            await registry.update_student(student.id, patch)
+        except (InvalidStudent, StudentNotFound) as exc:
+            errors = (
+                exc.errors
+                if isinstance(exc, InvalidStudent)
+                else [FieldError("$", "is no longer registered")]
+            )
+            report.failures.append(RowFailure(line=None, id=student.id, errors=errors))
+            report.failed += 1
+            continue
+        report.withdrawn += 1
 
 
 async def import_upload(
