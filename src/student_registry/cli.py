@@ -400,6 +400,15 @@ def export(
         typer.Option("--output", "-o", help="File to write (default: standard output)."),
     ] = None,
     status: StatusOption = "enrolled",
+    search: Annotated[
+        str,
+        typer.Option(
+            "--search",
+            "-q",
+            help="Only the students whose first or last name starts with every word, in any"
+            " order, ignoring case and accents ('Dupont Marie', 'marie dup').",
+        ),
+    ] = "",
     redis_url: RedisUrl = None,
 ) -> None:
     """Export enrolled students (--status for others) in alphabetical order, streamed:
@@ -415,6 +424,8 @@ def export(
       [bold]student-registry export --format ndjson --course 3eB > 3eB.ndjson[/]
 
       [bold]student-registry export --status withdrawn -o withdrawn.csv[/]
+
+      [bold]student-registry export --search "dupont marie"[/]
     """
     from student_registry.domain.bulk import export_students
     from student_registry.domain.bulk_formats import guess_format
@@ -435,7 +446,12 @@ def export(
             sink = partial.open("wb") if partial else sys.stdout.buffer
             try:
                 chunks = export_students(
-                    Registry(store), chosen, course=course, on_progress=counted, status=status
+                    Registry(store),
+                    chosen,
+                    course=course,
+                    q=search,
+                    on_progress=counted,
+                    status=status,
                 )
                 async for chunk in chunks:
                     sink.write(chunk)

@@ -174,6 +174,20 @@ def test_export_writes_a_format_to_stdout_for_a_course(
     assert [s["id"] for s in students] == ["2"]
 
 
+def test_export_searches_names_the_way_people_type_them(tmp_path: Path, redis_url: str) -> None:
+    people = (
+        "m1,Marie,Dupont,2009-04-17,3eA,\n"
+        "m2,Marie,Durand,2009-05-17,3eA,\n"
+        "p1,Paul,Dupont,2010-01-02,4eB,\n"
+    )
+    cli("import", str(write(tmp_path, "s.csv", HEADER + people)), redis_url=redis_url)
+    for search, ids in (("Dupont Marie", ["m1"]), ("marie dup", ["m1"]), ("DUPONT", ["m1", "p1"])):
+        result = cli("export", "--format", "ndjson", "--search", search, redis_url=redis_url)
+        assert result.exit_code == 0, result.output
+        found = [msgspec.json.decode(line)["id"] for line in result.stdout.splitlines()]
+        assert sorted(found) == ids, search
+
+
 def test_export_format_follows_the_output_name(tmp_path: Path, redis_url: str) -> None:
     cli("import", str(write(tmp_path, "s.csv", GOOD)), redis_url=redis_url)
     out = tmp_path / "all.ndjson"
