@@ -35,6 +35,7 @@ from student_registry.errors import (
     StudentExists,
     StudentNotFound,
 )
+from student_registry.messages import N_
 from student_registry.security.guards import ROLE, SAME_ORIGIN, shown_to
 from student_registry.web import forms
 from student_registry.web.errors import explain_error
@@ -120,6 +121,10 @@ def _list_url(
     if cursor:
         params.update(cursor=cursor, page=str(number))
     return "/?" + urlencode(params) if params else "/"
+
+
+# A withdrawal or reinstatement that found the student changed since the page was read.
+CHANGED_MEANWHILE = N_("Someone changed this student meanwhile. Here is the current record.")
 
 
 class PageController(Controller):
@@ -471,9 +476,7 @@ class PageController(Controller):
             if date_errors and not raw.get("exit_reason"):
                 errors["exit_reason"] = rules.WITHDRAWAL_REQUIRES
             if isinstance(exc, StaleRevision):
-                errors = {
-                    "$": _("Someone changed this student meanwhile. Here is the current record.")
-                }
+                errors = {"$": _(CHANGED_MEANWHILE)}
             return await self._student_page(
                 request,
                 registry,
@@ -504,9 +507,7 @@ class PageController(Controller):
                 request,
                 registry,
                 await registry.get_student(student_id),
-                withdrawal_errors={
-                    "$": _("Someone changed this student meanwhile. Here is the current record.")
-                },
+                withdrawal_errors={"$": _(CHANGED_MEANWHILE)},
                 status_code=_status_of(exc),
             )
         return Redirect(
