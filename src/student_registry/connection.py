@@ -44,4 +44,5 @@ def open_store(settings: Settings, *, timeout: float | None = None) -> RedisStor
         open_client(settings, timeout=timeout),
         durability,
         audit_retention_days=settings.audit_retention_days,
+        year_start=settings.year_start,
     )

@@ -18,6 +18,7 @@ RegistryError
 │   ├── PossibleDuplicate   students with the same names and birth date are registered
 │   ├── StaleRevision       If-Match names a revision that is no longer current
 │   └── UserExists          a user with that email exists
+├── InvalidRollover       a rollover whose courses or students do not match the registry's
 ├── InvalidAccount          a user or token input breaks the rules (a weak password, ...)
 ├── UserNotFound            no user with that email
 ├── TokenNotFound           no token with that id (or not one of the caller's)
@@ -178,6 +179,46 @@ class OwnAdminRights(Conflict):
         super().__init__(
             "You cannot take away your own admin role or disable yourself: another admin can."
         )
+
+
+class RolloverInProgress(Conflict):
+    """A rollover is moving the students to the next school year: writes wait for its end."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "A rollover to the next school year is under way; try again in a few seconds."
+        )
+
+
+class YearClosed(Conflict):
+    """The registry shows a school year students are no longer enrolled in."""
+
+    def __init__(self, current: str, live: str) -> None:
+        super().__init__(
+            f"The current year is {current}, whose enrolments are history: students are"
+            f" registered and changed in {live}. Make {live} the current year to change them."
+        )
+        self.current = current
+        self.live = live
+
+
+class UnknownYear(RegistryError):
+    """A school year the registry has not held (a rollover opens the next one)."""
+
+    def __init__(self, year: str, live: str) -> None:
+        super().__init__(
+            f"The registry holds no school year {year}: its years run up to {live}, and a"
+            f" rollover from {live} opens the next one."
+        )
+        self.year = year
+
+
+class InvalidRollover(RegistryError):
+    """A rollover that cannot apply: courses without a mapping, unknown students, bad years."""
+
+    def __init__(self, message: str, *, unmapped_courses: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.unmapped_courses = unmapped_courses or []
 
 
 class InvalidAccount(RegistryError):

@@ -13,6 +13,7 @@ import msgspec
 from msgspec import Meta, Struct
 
 from student_registry.capacity import MAX_WORKERS, default_workers
+from student_registry.school_years import DEFAULT_START, START_PATTERN, YearStart
 
 LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 
@@ -40,6 +41,7 @@ ENVIRONMENT = {
     "redis_replica_timeout": "REDIS_REPLICA_TIMEOUT",
     "redis_failover_timeout": "REDIS_FAILOVER_TIMEOUT",
     "audit_retention_days": "AUDIT_RETENTION_DAYS",
+    "school_year_start": "SCHOOL_YEAR_START",
 }
 EXPECTED = {
     "redis_url": "a URL starting redis://, rediss:// or unix://, like redis://localhost:6379/0",
@@ -65,6 +67,7 @@ EXPECTED = {
     "redis_replica_timeout": "a number of seconds above 0, at most 60",
     "redis_failover_timeout": "a number of seconds from 0 to 300",
     "audit_retention_days": "a whole number of days from 1 to 3650",
+    "school_year_start": "the day every school year starts, MM-DD, like 09-01",
 }
 
 
@@ -118,6 +121,8 @@ class Settings(Struct, kw_only=True, frozen=True):
     redis_failover_timeout: Annotated[float, Meta(ge=0, le=300)] = 20.0
     # How long the audit trail keeps an entry (CNIL asks 6 to 12 months for access traces).
     audit_retention_days: Annotated[int, Meta(ge=1, le=3650)] = 365
+    # The day every school year starts (its name spans two calendar years: 2026-2027).
+    school_year_start: Annotated[str, Meta(pattern=START_PATTERN)] = DEFAULT_START
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -140,7 +145,16 @@ class Settings(Struct, kw_only=True, frozen=True):
                 f"{EXPECTED['trusted_proxies']}."
             ) from None
         settings.redis_password()  # a missing or unreadable file stops startup here
+        try:
+            settings.year_start  # noqa: B018  (validated here, once, at startup)
+        except ValueError as exc:
+            raise SettingsError(f"SCHOOL_YEAR_START: {exc}.") from None
         return settings
+
+    @property
+    def year_start(self) -> YearStart:
+        """The day every school year starts."""
+        return YearStart.parse(self.school_year_start)
 
     @property
     def proxy_networks(self) -> tuple[IPv4Network | IPv6Network, ...]:

@@ -51,7 +51,19 @@ async def test_registration_answers_201_with_location_etag_and_the_student(
         "entry_date": student["created_at"][:10],
         "exit_date": None,
         "exit_reason": None,
+        "year": student["year"],
+        "enrolments": [
+            {
+                "year": student["year"],
+                "course": "3eB",
+                "status": "enrolled",
+                "entry_date": student["created_at"][:10],
+                "exit_date": None,
+                "exit_reason": None,
+            }
+        ],
     }
+    assert re.fullmatch(r"\d{4}-\d{4}", student["year"])
     created = datetime.fromisoformat(student["created_at"])
     assert student["created_at"].endswith("Z")
     assert before <= created <= datetime.now(UTC)
@@ -150,6 +162,7 @@ async def test_patch_changes_only_the_fields_sent(client: Client) -> None:
         "course": "4eA",
         "last_name": "Zola",
         "updated_at": changed["updated_at"],
+        "enrolments": [{**created["enrolments"][0], "course": "4eA"}],
     }
     assert changed["updated_at"] > created["updated_at"]
     assert changed["created_at"] == created["created_at"]

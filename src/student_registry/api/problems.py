@@ -39,6 +39,7 @@ from student_registry.errors import (
     InvalidCredentials,
     InvalidCursor,
     InvalidImport,
+    InvalidRollover,
     InvalidSearch,
     InvalidStudent,
     NotAuthenticated,
@@ -51,6 +52,7 @@ from student_registry.errors import (
     StudentNotFound,
     TokenNotFound,
     TooManyAttempts,
+    UnknownYear,
     UserNotFound,
 )
 from student_registry.messages import N_
@@ -83,6 +85,7 @@ class Problem(Struct, omit_defaults=True):
     instance: str | None = None
     errors: list[InvalidField] | None = None
     duplicates: list[str] | None = None
+    unmapped_courses: list[str] | None = None
 
 
 _WHEN = {
@@ -144,6 +147,8 @@ _DOMAIN: dict[type[RegistryError], tuple[int, str, str]] = {
     PossibleDuplicate: (HTTP_409_CONFLICT, N_("Possible duplicate"), "possible-duplicate"),
     Conflict: (HTTP_409_CONFLICT, N_("Conflict"), "conflict"),
     InvalidAccount: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Invalid input"), "invalid-account"),
+    InvalidRollover: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Invalid rollover"), "invalid-rollover"),
+    UnknownYear: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Unknown school year"), "unknown-year"),
     UserNotFound: (HTTP_404_NOT_FOUND, N_("User not found"), "user-not-found"),
     TokenNotFound: (HTTP_404_NOT_FOUND, N_("Token not found"), "token-not-found"),
     InvalidCredentials: (HTTP_401_UNAUTHORIZED, N_("Unauthorized"), "invalid-credentials"),
@@ -163,6 +168,7 @@ def problem_response(
     errors: list[FieldError] | None = None,
     headers: dict[str, str] | None = None,
     duplicates: list[str] | None = None,
+    unmapped_courses: list[str] | None = None,
 ) -> Response[Problem]:
     """A problem details response."""
     body = Problem(
@@ -173,6 +179,7 @@ def problem_response(
         instance=request.url.path,
         errors=[InvalidField(e.path, e.message) for e in errors] if errors is not None else None,
         duplicates=duplicates,
+        unmapped_courses=unmapped_courses,
     )
     return Response(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
@@ -213,6 +220,9 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> 
         errors=errors,
         headers=auth_headers(request, exc),
         duplicates=exc.student_ids if isinstance(exc, PossibleDuplicate) else None,
+        unmapped_courses=(
+            exc.unmapped_courses or None if isinstance(exc, InvalidRollover) else None
+        ),
     )
 
 

@@ -45,6 +45,7 @@ MAX_PAGE = 500
 _CURSOR = re.compile(r"\d{1,20}-\d{1,20}")
 _IMPORT_COUNTS = {"c": "created", "u": "updated", "s": "skipped", "x": "exists", "m": "email_taken"}
 _IMPORT_COUNTS["i"] = "ine_taken"
+_ROLLOVER_COUNTS = {"p": "promoted", "r": "repeating", "l": "left"}
 
 _actor: ContextVar[str] = ContextVar("audit_actor", default="")
 _request_id: ContextVar[str] = ContextVar("audit_request_id", default="")
@@ -126,6 +127,8 @@ def to_entry(entry: Entry) -> AuditEntry:
         for letter, n in re.findall(r"([a-z])(\d+)", raw):  # runs: c3x1c2
             name = _IMPORT_COUNTS.get(letter, letter)
             counts[name] = counts.get(name, 0) + int(n)
+    elif action == "year.rollover":
+        counts = {_ROLLOVER_COUNTS.get(k, k): int(n) for k, n in re.findall(r"([a-z])(\d+)", raw)}
     elif action == "student.export":
         detail = raw or None
     elif action.startswith("student."):
@@ -208,6 +211,10 @@ class AuditLog:
         """Trail that the current actor read everything held about a student."""
         trace = current_trace()
         await self.trail.append(CODES["record.access"], student_id, trace, students=[student_id])
+
+    async def record_current_year(self, year: str) -> None:
+        """Trail that the current actor made a school year the current one."""
+        await self.trail.append(CODES["year.current"], year, current_trace())
 
     async def record_export(self, course: str | None, *, searched: bool) -> None:
         """Trail that the current actor exported students: of which course, with a name search

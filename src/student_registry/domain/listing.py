@@ -60,8 +60,10 @@ class Lister:
         course: str | None,
         q: str,
         status: StatusFilter = "enrolled",
+        year: str = "",
     ) -> StudentPage:
-        """One page: `limit` students at most, from the cursor's place or the beginning."""
+        """One page of a year's students (the current year's by default): `limit` at most,
+        from the cursor's place or the beginning."""
         words = search_words(q)
         if len(words) > SEARCH_MAX_WORDS:
             problem = SEARCH_WORDS_PROBLEM.format(n=SEARCH_MAX_WORDS)
@@ -70,6 +72,9 @@ class Lister:
         if status != "enrolled":
             # A cursor belongs to its status's list; those of enrolled students stay as before.
             context = f"{status}\0{context}"
+        if year:
+            # A year named in the request: its cursors are its own.
+            context = f"{year}\0{context}"
         signed = self.codec.decode(cursor) if cursor else None
         searching_all = bool(words) and course is None
         if signed is not None:
@@ -81,7 +86,13 @@ class Lister:
         else:
             plan = -1 if searching_all else 0
         walk = _Walk(
-            self, words=words, course=course, context=context, signed=signed, status=status
+            self,
+            words=words,
+            course=course,
+            context=context,
+            signed=signed,
+            status=status,
+            year=year,
         )
         return await walk.page(limit=limit, plan=plan)
 
@@ -98,10 +109,11 @@ class _Walk:
         context: str,
         signed: SignedCursor | None,
         status: StatusFilter = "enrolled",
+        year: str = "",
     ) -> None:
         self.store, self.codec, self.lister = lister.store, lister.codec, lister
         self.words, self.course, self.context, self.signed = words, course, context, signed
-        self.status = status
+        self.status, self.year = status, year
 
     async def collect(self, *, plan: int, wanted: int, cursor: Cursor | None) -> Collected:
         """Up to `wanted` students from the cursor's place (the beginning without one)."""
@@ -123,6 +135,7 @@ class _Walk:
                 inclusive=inclusive,
                 start=start,
                 budget=self.lister.budget,
+                year=self.year,
             )
             first = first or walk
             entries += walk.entries

@@ -250,8 +250,20 @@ class StudentPatch(Struct, forbid_unknown_fields=True, kw_only=True):
         rules.check_enrolment_dates(self)
 
 
+class Enrolment(Struct, kw_only=True):
+    """A student's enrolment in one school year: its class, and whether it left."""
+
+    year: Annotated[str, Meta(description="The school year, like 2026-2027.")]
+    course: str
+    status: Literal["enrolled", "withdrawn"] = "enrolled"
+    entry_date: date
+    exit_date: date | None = None
+    exit_reason: str | None = None
+
+
 class Student(Struct, kw_only=True):
-    """A registered student, as the API shows it."""
+    """A registered student, as the API shows it: its course, status and dates are those of
+    its enrolment in the year asked (the current one), `enrolments` lists every one."""
 
     id: str
     first_name: str
@@ -269,6 +281,16 @@ class Student(Struct, kw_only=True):
     entry_date: date
     exit_date: date | None = None
     exit_reason: str | None = None
+    year: Annotated[
+        str | None,
+        Meta(
+            description="The school year of the enrolment shown: the one asked, else the latest"
+            " before it (a student who left), else the first after it."
+        ),
+    ] = None
+    enrolments: Annotated[
+        list[Enrolment], Meta(description="Every enrolment of the student, newest first.")
+    ] = msgspec.field(default_factory=list)
 
 
 class StoredStudent(Struct, kw_only=True):

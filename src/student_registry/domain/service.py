@@ -7,7 +7,7 @@ import heapq
 import re
 import secrets
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import NamedTuple
 
 import msgspec
@@ -18,6 +18,7 @@ from student_registry.domain.cursors import CursorCodec
 from student_registry.domain.listing import Lister
 from student_registry.domain.models import (
     CourseCount,
+    Enrolment,
     StoredStudent,
     Student,
     StudentCreate,
@@ -28,6 +29,7 @@ from student_registry.domain.models import (
 )
 from student_registry.domain.preconditions import Precondition
 from student_registry.domain.text import compose, make_sort_key
+from student_registry.domain.years import SchoolYears
 from student_registry.errors import (
     Conflict,
     FieldError,
@@ -35,6 +37,7 @@ from student_registry.errors import (
     StaleRevision,
     StudentExists,
     StudentNotFound,
+    YearClosed,
 )
 from student_registry.store.audit_store import AuditTrail
 from student_registry.store.redis_store import (
@@ -154,6 +157,31 @@ def _reinstating(changes: dict[str, object]) -> dict[str, object]:
     return changes
 
 
+def with_live_enrolment(student: Student, live: str) -> Student:
+    """The student with its live year's enrolment as its fields say, shown (after a write)."""
+    enrolment = Enrolment(
+        year=live,
+        course=student.course,
+        status=student.status,
+        entry_date=student.entry_date,
+        exit_date=student.exit_date,
+        exit_reason=student.exit_reason,
+    )
+    earlier = [e for e in student.enrolments if e.year != live]
+    return msgspec.structs.replace(student, year=live, enrolments=[enrolment, *earlier])
+
+
+_ENROLMENT_CHANGES = ("course", "status", "entry_date", "exit_date", "exit_reason")
+
+
+def _enrolling_again(changes: dict[str, object], today: date) -> dict[str, object]:
+    """The changes that enrol a student of an earlier year in the live one: enrolled (unless
+    the change says otherwise), entered today (unless it says when)."""
+    again: dict[str, object] = {"status": "enrolled", "exit_date": None, "exit_reason": None}
+    again["entry_date"] = today
+    return {**again, **changes}
+
+
 def check_enrolment(student: Student) -> None:
     """Raise InvalidStudent when a student's status and dates do not go together."""
     problems = rules.enrolment_problems(
@@ -183,6 +211,14 @@ class Registry:
         # service; a CLI, which hands no cursor out, may make its own.
         codec = CursorCodec(cursor_secret or secrets.token_bytes(32))
         self.lister = Lister(store, codec)
+        self.years = SchoolYears(store, self.audit)
+
+    async def _live_year(self) -> str:
+        """The year writes go to. Raises YearClosed while an earlier year is shown."""
+        years = await self.store.years()
+        if years.current != years.live:
+            raise YearClosed(years.current, years.live)
+        return years.live
 
     async def check_ready(self) -> None:
         """Raise StoreUnavailable unless the store answers."""
@@ -202,6 +238,7 @@ class Registry:
         With an idempotency key, the same request sent again within 24 h answers the student
         its first run registered; another request under the key raises IdempotencyKeyReused.
         """
+        live = await self._live_year()
         # One operation for the whole call: only a write that changed nothing is tried again
         # (with another id), and that one left no outcome behind.
         if idempotency is None:
@@ -244,7 +281,7 @@ class Registry:
                 exit_date=data.exit_date,
                 exit_reason=data.exit_reason,
             )
-            return StoredStudent(student=student, revision=revision)
+            return StoredStudent(student=with_live_enrolment(student, live), revision=revision)
         raise StudentExists("(generated)")
 
     async def taken_fields(
@@ -280,9 +317,10 @@ class Registry:
         [owner] = await self.store.ine_owners([wanted])
         return ["ine"] if owner and owner != own_id else []
 
-    async def get_student(self, student_id: str) -> StoredStudent:
-        """One student with its revision. Raises StudentNotFound."""
-        fields = await self.store.get(student_id)
+    async def get_student(self, student_id: str, *, year: str = "") -> StoredStudent:
+        """One student with its revision, shown in a year (the current one). Raises
+        StudentNotFound."""
+        fields = await self.store.get(student_id, year=year)
         if fields is None:
             raise StudentNotFound(student_id)
         return student_from_hash(fields)
@@ -303,6 +341,7 @@ class Registry:
         course: str | None = None,
         q: str = "",
         status: StatusFilter = "enrolled",
+        year: str | None = None,
     ) -> StudentPage:
         """A page of students in alphabetical order, or of a course, or of a name search; of
         enrolled students unless `status` says otherwise.
@@ -311,7 +350,14 @@ class Registry:
         Raises InvalidCursor (StaleCursor when the page's student is gone) or InvalidSearch.
         """
         course = compose(course) if course is not None else None
-        return await self.lister.page(limit=limit, cursor=cursor, course=course, q=q, status=status)
+        return await self.lister.page(
+            limit=limit,
+            cursor=cursor,
+            course=course,
+            q=q,
+            status=status,
+            year=await self.years.check_known(year),
+        )
 
     async def update_student(
         self, student_id: str, patch: StudentPatch, *, if_match: Precondition | None = None
@@ -327,10 +373,14 @@ class Registry:
         )
         if "guardians" in changes:
             changes["guardians"] = changes["guardians"] or None
+        live = await self._live_year()
         op = self.store.new_operation()
         for attempt in range(UPDATE_ATTEMPTS):
-            current = await self._current(student_id, if_match)
-            merged = msgspec.structs.replace(current.student, **changes)
+            current = await self._current(student_id, if_match, year=live)
+            wanted = changes
+            if current.student.year != live and any(f in changes for f in _ENROLMENT_CHANGES):
+                wanted = _enrolling_again(changes, utc_now().date())
+            merged = msgspec.structs.replace(current.student, **wanted)
             check_enrolment(merged)
             try:
                 revision, updated_at = await self.store.replace(
@@ -345,6 +395,8 @@ class Registry:
                 await _back_off(attempt)
                 continue
             merged.updated_at = updated_at
+            if current.student.year == live or wanted is not changes:
+                merged = with_live_enrolment(merged, live)
             return StoredStudent(student=merged, revision=revision)
         raise _too_busy(student_id)
 
@@ -352,9 +404,10 @@ class Registry:
         self, student_id: str, *, if_match: Precondition | None = None
     ) -> None:
         """Remove a student. Raises StudentNotFound or StaleRevision."""
+        live = (await self.store.years()).live
         op = self.store.new_operation()
         for attempt in range(UPDATE_ATTEMPTS):
-            current = await self._current(student_id, if_match)
+            current = await self._current(student_id, if_match, year=live)
             try:
                 await self.store.delete(
                     student_id, expected=_as_read(current), op=op, trace=current_trace()
@@ -365,28 +418,39 @@ class Registry:
             return
         raise _too_busy(student_id)
 
-    async def _current(self, student_id: str, if_match: Precondition | None) -> StoredStudent:
+    async def _current(
+        self, student_id: str, if_match: Precondition | None, *, year: str = ""
+    ) -> StoredStudent:
         """The student a write starts from, if the precondition accepts its revision.
 
         The write then applies only to that revision: when another write came in between, the
         caller reads again, and the precondition is checked against the newer revision.
         """
-        current = await self.get_student(student_id)
+        current = await self.get_student(student_id, year=year)
         if if_match is not None and not if_match.accepts(current.revision):
             raise StaleRevision(student_id)
         return current
 
     async def export_students(
-        self, *, course: str | None = None, status: StatusFilter = "enrolled"
+        self,
+        *,
+        course: str | None = None,
+        status: StatusFilter = "enrolled",
+        year: str | None = None,
     ) -> AsyncIterator[Student]:
-        """Every student of a status (enrolled by default) in order, streamed."""
+        """Every student of a status (enrolled by default) in a year (the current one) in
+        order, streamed."""
         course = compose(course) if course is not None else None
-        async for fields in self.store.iter_all(course=course, status=status):
+        year = await self.years.check_known(year)
+        async for fields in self.store.iter_all(course=course, status=status, year=year):
             yield student_from_hash(fields).student
 
-    async def course_stats(self, *, status: StatusFilter = "enrolled") -> list[CourseCount]:
-        """Students of a status (enrolled by default) per course, by course name."""
-        counts = await self.store.course_counts(status)
+    async def course_stats(
+        self, *, status: StatusFilter = "enrolled", year: str | None = None
+    ) -> list[CourseCount]:
+        """Students of a status (enrolled by default) per course in a year (the current one),
+        by course name."""
+        counts = await self.store.course_counts(status, year=await self.years.check_known(year))
         return [CourseCount(course=c, students=n) for c, n in sorted(counts.items())]
 
     async def popular_courses(self, *, limit: int) -> list[CourseCount]:

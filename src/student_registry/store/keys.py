@@ -17,6 +17,9 @@ them), but for those no caller can know before the script has read what names th
   the duplicate check reads (lib.lua ``duplicates``: a range of the order index, so the check
   costs no memory of its own);
 - the index of the course a student leaves when an update-mode import replaces it (import.lua);
+- the indexes of a student's enrolments in other school years than the live one, named by its
+  hash (y, h), which a change of its names or its deletion updates (lib.lua ``other_years``);
+- the course indexes a rollover moves students between (rollover.lua), named by their hashes;
 - the token hash a token id names in the token-ids hash (token_revoke.lua, and user_update.lua
   for each id in a user's token set), the owner's token set named in that hash
   (token_revoke.lua), a user's session keys named in their session set (user_update.lua), and
@@ -53,6 +56,10 @@ STUDENT_FIELDS = {
     "n": "entry_date",  # YYYYMMDD; absent when it is the day of t (UTC), as in older hashes
     "w": "exit_date",  # YYYYMMDD; present only while the student is withdrawn
     "r": "exit_reason",  # present only while the student is withdrawn
+    # School years. The fields above are the student's newest enrolment (course, dates, status),
+    # of the live year (years()) unless y names another; h lists the earlier ones.
+    "y": "year",  # the school year of the newest enrolment; absent when it is the live year
+    "h": "enrolment_history",  # JSON [[year, course, entry, exit, reason], ...], newest first
 }
 
 
@@ -117,6 +124,34 @@ def withdrawn_course_index_prefix() -> str:
 def withdrawn_course_counts() -> str:
     """Hash course -> number of withdrawn students (course_counts counts the enrolled)."""
     return f"{PREFIX}:w:courses"
+
+
+# School years. Every index above is of one school year: those of the base year (the year the
+# store first knew) have the names above, those of another year the same names under
+# ``sr:y:<year>:`` (year_key), so a year's lists, counts and searches stay index walks, and a
+# rollover builds the next year's indexes beside the last one's, which stay as they were.
+YEARS_FIELDS = {
+    "base": "the year whose indexes have the names without a year",
+    "live": "the newest year: where students are registered and changed",
+    "current": "the year lists and students are shown in unless a request names another",
+    "rolling": "JSON of the rollover under way, absent otherwise: writes wait for its end",
+    "known:<year>": "1 for each year the registry has held",
+    "rolled:<from>:<to>": "JSON of a finished rollover's counts: running it again answers them",
+}
+
+
+def years() -> str:
+    """Hash of the registry's school years (YEARS_FIELDS). Every student write script
+    declares it (lib.lua) and checks the live year and that no rollover is under way."""
+    return f"{PREFIX}:years"
+
+
+def year_key(key: str, year: str, base: str) -> str:
+    """One school year's version of an index key: the key itself for the base year, else the
+    key under ``sr:y:<year>:`` (lib.lua ``year_key`` builds the same names)."""
+    if year == base:
+        return key
+    return f"{PREFIX}:y:{year}:{key.removeprefix(PREFIX + ':')}"
 
 
 def email_index() -> str:
@@ -261,6 +296,8 @@ AUDIT_ACTIONS = {
     "uu": "user.update",
     "tc": "token.create",
     "tr": "token.revoke",
+    "yr": "year.rollover",  # the target is "<from>:<to>", the detail its counts
+    "yc": "year.current",  # the target is the year made current
 }
 
 

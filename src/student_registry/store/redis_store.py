@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 import math
 import secrets
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from importlib import resources
@@ -24,6 +25,7 @@ from student_registry.errors import (
     IneTaken,
     OutcomeUnknown,
     PossibleDuplicate,
+    RolloverInProgress,
     StaleCursor,
     StaleRevision,
     StoreUnavailable,
@@ -31,6 +33,7 @@ from student_registry.errors import (
     StudentNotFound,
 )
 from student_registry.metrics import REDIS_ERRORS
+from student_registry.school_years import DEFAULT_START, YearStart, year_of
 from student_registry.store import keys
 from student_registry.store.client import (
     OPERATION_ID_BYTES,
@@ -128,6 +131,27 @@ def trail_args(trace: Trace, retention_ms: int, changed: str = "") -> list[str]:
     return [trace.actor, trace.request_id, str(keep_from), changed]
 
 
+class RolloverPlan(NamedTuple):
+    """A rollover as the store applies it (rollover.lua): dates YYYY-MM-DD."""
+
+    from_year: str
+    to_year: str
+    mapping: dict[str, str | None]  # every course of the from year: its next, None leaves
+    repeat: list[str]  # the ids of students who stay in their course
+    entry_date: str  # the to year's first day: the new enrolments' entry date
+    exit_date: str  # the from year's last day: the leavers' exit date
+    reason: str  # the leavers' exit reason
+
+
+class RolloverRefused(Exception):
+    """The store refused to start a rollover: `why` is not_live or busy, with its values."""
+
+    def __init__(self, why: str, *values: str) -> None:
+        super().__init__(why, *values)
+        self.why = why
+        self.values = values
+
+
 class WalkStart(NamedTuple):
     """Where a walk starts: a position it gave before, or a student (at its first name?)."""
 
@@ -213,12 +237,33 @@ def _ascii_lower(text: str) -> str:
     return text.encode().lower().decode()
 
 
+class Years(NamedTuple):
+    """The registry's school years as the years hash holds them (keys.YEARS_FIELDS)."""
+
+    base: str
+    live: str
+    current: str
+    known: tuple[str, ...]
+    rolling: str = ""  # JSON of the rollover under way, '' when none
+
+    def key(self, key: str, year: str | None = None) -> str:
+        """An index key of a year (the live one by default)."""
+        return keys.year_key(key, year or self.live, self.base)
+
+
+# How long a worker trusts the years it read: a rollover or a new current year reaches every
+# worker within this many seconds (the writes check the live year themselves: lib.lua).
+YEARS_CACHE_SECONDS = 1.0
+
+
 def _iso_date(stored: str) -> str:
     """A stored date (YYYYMMDD, or YYYY-MM-DD) as YYYY-MM-DD."""
     return stored if "-" in stored else f"{stored[:4]}-{stored[4:6]}-{stored[6:]}"
 
 
-def _student(student_id: str, stored: dict[str, str]) -> Fields:
+def _student(student_id: str, stored: dict[str, str], years: Years, year: str = "") -> Fields:
+    """A student's fields, its course, status and dates those of its enrolment in `year` (the
+    current year by default; see _pick_enrolment)."""
     fields: Fields = {keys.STUDENT_FIELDS[name]: value for name, value in stored.items()}
     if "k" not in stored:
         fields["sort_key"] = derived_sort_key(student_id, stored["f"], stored["l"])
@@ -227,6 +272,7 @@ def _student(student_id: str, stored: dict[str, str]) -> Fields:
     fields["birth_date"] = _iso_date(fields["birth_date"])
     created_at = fields["created_at"] = from_micros(fields["created_at"])
     _read_enrolment(fields, created_at)
+    _pick_enrolment(fields, years, year or years.current)
     # Absent until the first change.
     updated = fields.get("updated_at")
     fields["updated_at"] = from_micros(updated) if updated else created_at
@@ -243,6 +289,37 @@ def _read_enrolment(fields: Fields, created_at: datetime) -> None:
     if left:
         fields["exit_date"] = _iso_date(left)
         fields["status"] = "withdrawn"
+
+
+def _pick_enrolment(fields: Fields, years: Years, year: str) -> None:
+    """Set `enrolments` (every enrolment, newest first) and the course, status and dates of
+    the one of `year`: else of the latest year before it, else of the first after it."""
+    newest = {
+        "year": fields.pop("year", None) or years.live,
+        "course": fields["course"],
+        "status": fields.get("status", "enrolled"),
+        "entry_date": fields["entry_date"],
+        "exit_date": fields.get("exit_date"),
+        "exit_reason": fields.get("exit_reason"),
+    }
+    enrolments = [newest]
+    for y, course, entered, left, reason in json.loads(fields.pop("enrolment_history", "[]")):
+        enrolments.append(
+            {
+                "year": y,
+                "course": course,
+                "status": "withdrawn" if left else "enrolled",
+                "entry_date": _iso_date(entered),
+                "exit_date": _iso_date(left) if left else None,
+                "exit_reason": reason or None,
+            }
+        )
+    before = [e for e in enrolments if e["year"] <= year]
+    shown = before[0] if before else enrolments[-1]
+    for name in ("course", "status", "entry_date", "exit_date", "exit_reason"):
+        fields[name] = shown[name]
+    fields["year"] = shown["year"]
+    fields["enrolments"] = enrolments
 
 
 def _pairs(flat: Sequence[str]) -> dict[str, str]:
@@ -264,49 +341,55 @@ def _trail_keys(student_id: str) -> list[str]:
     return [keys.audit_stream(), *history_keys(student_id)]
 
 
-def _index_keys(op: Operation) -> list[str]:
-    """The keys every write script declares first (lib.lua)."""
+def _index_keys(op: Operation, years: Years) -> list[str]:
+    """The keys every write script declares first (lib.lua): the live year's indexes."""
     return [
-        keys.order_index(),
-        keys.first_name_index(),
-        keys.course_counts(),
+        years.key(keys.order_index()),
+        years.key(keys.first_name_index()),
+        years.key(keys.course_counts()),
         keys.email_index(),
         op.key,
     ]
 
 
-def _status_keys() -> list[str]:
-    """The keys every write script declares last (lib.lua): the withdrawn students' indexes."""
+def _status_keys(years: Years) -> list[str]:
+    """The keys every write script declares last but one (lib.lua): the years, then the live
+    year's withdrawn students' indexes."""
     return [
-        keys.withdrawn_order_index(),
-        keys.withdrawn_first_name_index(),
-        keys.withdrawn_course_counts(),
+        keys.years(),
+        years.key(keys.withdrawn_order_index()),
+        years.key(keys.withdrawn_first_name_index()),
+        years.key(keys.withdrawn_course_counts()),
     ]
 
 
-def course_index_of(course: str, *, withdrawn: bool) -> str:
-    """The index of a course's enrolled or withdrawn students."""
-    return keys.withdrawn_course_index(course) if withdrawn else keys.course_index(course)
+def course_index_of(course: str, *, withdrawn: bool, years: Years, year: str = "") -> str:
+    """The index of a course's enrolled or withdrawn students in a year (the live one)."""
+    key = keys.withdrawn_course_index(course) if withdrawn else keys.course_index(course)
+    return years.key(key, year)
 
 
-def _import_keys(rows: Sequence[StudentRow], op: Operation) -> list[str]:
+def _import_keys(rows: Sequence[StudentRow], op: Operation, years: Years) -> list[str]:
     """What import.lua declares: the rows' hashes, then their courses' indexes (of the rows'
     status), each once."""
     courses = dict.fromkeys((row.withdrawn, row.course) for row in rows)
     return [
-        *_index_keys(op),
+        *_index_keys(op, years),
         *(keys.student_key(row.id) for row in rows),
-        *(course_index_of(course, withdrawn=withdrawn) for withdrawn, course in courses),
+        *(course_index_of(c, withdrawn=withdrawn, years=years) for withdrawn, c in courses),
         keys.audit_stream(),
         *(key for row in rows for key in history_keys(row.id)),
-        *_status_keys(),
+        *_status_keys(years),
         keys.ine_index(),
     ]
 
 
 def enrolled_count(client: redis.Redis) -> int:
-    """Students registered, as the sum of the course counts: one HVALS, never a scan."""
-    counts = cast(list[str], client.hvals(keys.course_counts()))
+    """Students enrolled in the current year, as the sum of its course counts: two reads,
+    never a scan."""
+    base, current = cast(list[str | None], client.hmget(keys.years(), "base", "current"))
+    counts_key = keys.year_key(keys.course_counts(), current or "", base or "")
+    counts = cast(list[str], client.hvals(counts_key))
     return sum(int(n) for n in counts)
 
 
@@ -332,8 +415,12 @@ class RedisStore:
         durability: Durability | None = None,
         *,
         audit_retention_days: int = 365,
+        year_start: YearStart | None = None,
     ) -> None:
         self.client = client
+        self.year_start = year_start or YearStart.parse(DEFAULT_START)
+        self._years: Years | None = None
+        self._years_read = 0.0
         self.durability = durability or Durability()
         self.retention_ms = audit_retention_days * DAY_MS
         options = client.connection_pool.connection_kwargs
@@ -352,6 +439,7 @@ class RedisStore:
         self._import = self._script("import.lua", *writes)
         self._walk = self._script("walk.lua", "sort_key.lua")
         self._check_import = self._script("check_import.lua")
+        self._rollover = self._script("rollover.lua", "sort_key.lua", "lib.lua", "audit.lua")
 
     def _script(self, name: str, *shared: str) -> AsyncScript:
         return self.client.register_script(_load_script(name, *shared))
@@ -391,19 +479,27 @@ class RedisStore:
         Raises StoreUnavailable when no primary took it before the failover timeout, and
         OutcomeUnknown when it ran but too few replicas confirmed it.
         """
+        try:
+            return await self._through_failover(
+                lambda: self._write_once(script, keys=keys, args=args)
+            )
+        except redis_errors.OutOfMemoryError as exc:
+            raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
+
+    async def _through_failover(self, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Run a call again while the primary changes, up to the failover timeout. Raises
+        StoreUnavailable when no primary answered by then."""
         deadline = time.monotonic() + self.durability.failover_timeout
         attempt = 0
         while True:
             try:
-                return await self._write_once(script, keys=keys, args=args)
+                return await call()
             except _FAILOVER as exc:
                 attempt += 1
                 pause = min(0.5, 0.02 * 2**attempt)
                 if time.monotonic() + pause >= deadline:
                     raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
                 await asyncio.sleep(pause)
-            except redis_errors.OutOfMemoryError as exc:
-                raise StoreUnavailable(f"Redis is unavailable: {exc}") from exc
 
     async def _write_once(
         self, script: AsyncScript, *, keys: list[str], args: Sequence[Any]
@@ -423,6 +519,122 @@ class RedisStore:
                 " unknown."
             )
         return result
+
+    def today_year(self) -> str:
+        """The school year of today (UTC)."""
+        return year_of(datetime.now(UTC).date(), self.year_start)
+
+    async def years(self, *, fresh: bool = False) -> Years:
+        """The registry's school years, read at most once a second (YEARS_CACHE_SECONDS) unless
+        `fresh`. A store that has none yet is in today's year, which its first write keeps."""
+        if not fresh and self._years and time.monotonic() - self._years_read < YEARS_CACHE_SECONDS:
+            return self._years
+        try:
+            with _translate_errors():
+                stored = cast(
+                    dict[str, str],
+                    await self._through_failover(lambda: self.client.hgetall(keys.years())),
+                )
+        except StoreUnavailable:
+            # Through a failover, the years read last serve: a write checks them (lib.lua).
+            if self._years is None:
+                raise
+            return self._years
+        today = self.today_year()
+        live = stored.get("live", today)
+        known = sorted({live, *(f[6:] for f in stored if f.startswith("known:"))})
+        self._years = Years(
+            base=stored.get("base", live),
+            live=live,
+            current=stored.get("current", live),
+            known=tuple(known),
+            rolling=stored.get("rolling", ""),
+        )
+        self._years_read = time.monotonic()
+        return self._years
+
+    async def _yearly_write(
+        self, script: AsyncScript, request: Callable[[Years], tuple[list[str], list[Any]]]
+    ) -> Any:
+        """Run a write script with the keys of the live year, read again when a rollover moved
+        it; the script's arguments end with that year (lib.lua), then `request`'s trail's.
+        Raises RolloverInProgress while a rollover runs."""
+        years = await self.years()
+        for _ in range(3):
+            script_keys, args = request(years)
+            result = await self._write(
+                script, keys=script_keys, args=[*args[:-4], years.live, *args[-4:]]
+            )
+            if result[0] == "rolling":
+                raise RolloverInProgress()
+            if result[0] != "moved":
+                return result
+            years = await self.years(fresh=True)
+        raise RolloverInProgress()
+
+    async def set_years(self, **fields: str) -> None:
+        """Write fields of the years hash (an admin moving the current year)."""
+        with _translate_errors():
+            await self.client.hset(keys.years(), items=[v for pair in fields.items() for v in pair])
+        await self.years(fresh=True)
+
+    async def rollover(
+        self, plan: RolloverPlan, *, trace: Trace = NO_TRACE, batch: int = 1000
+    ) -> dict[str, int]:
+        """Apply a rollover a batch of students at a time (rollover.lua), or complete one cut
+        short; answer its counts (promoted, repeating, left), those of its first run when it
+        ended before. Raises RolloverRefused."""
+        years = await self.years(fresh=True)
+        year_keys = [
+            keys.order_index(),
+            keys.first_name_index(),
+            keys.course_counts(),
+            keys.withdrawn_order_index(),
+            keys.withdrawn_first_name_index(),
+            keys.withdrawn_course_counts(),
+        ]
+        script_keys = [
+            keys.years(),
+            keys.audit_stream(),
+            *(years.key(key, plan.from_year) for key in year_keys),
+            *(years.key(key, plan.to_year) for key in year_keys[:3]),
+        ]
+        state = {
+            "mapping": plan.mapping,
+            "repeat": plan.repeat,
+            "entry": plan.entry_date.replace("-", ""),
+            "exit": plan.exit_date.replace("-", ""),
+            "reason": plan.reason,
+        }
+        trail = trail_args(trace, self.retention_ms)
+        started = await self._write(
+            self._rollover,
+            keys=script_keys,
+            args=["start", plan.from_year, plan.to_year, json.dumps(state), *trail],
+        )
+        if started[0] in ("not_live", "busy"):
+            raise RolloverRefused(started[0], *started[1:])
+        result = started
+        prefixes = [
+            years.key(keys.course_index_prefix(), plan.from_year),
+            years.key(keys.withdrawn_course_index_prefix(), plan.from_year),
+            years.key(keys.course_index_prefix(), plan.to_year),
+        ]
+        while result[0] != "done":
+            result = await self._write(
+                self._rollover,
+                keys=script_keys,
+                args=[
+                    "step",
+                    batch,
+                    to_micros(datetime.now(UTC)),
+                    keys.student_key_prefix(),
+                    *prefixes,
+                    *trail,
+                ],
+            )
+        await self.years(fresh=True)
+        return cast(dict[str, int], json.loads(result[1]))
 
     async def ping(self) -> None:
         """Raise StoreUnavailable unless Redis answers."""
@@ -446,23 +658,25 @@ class RedisStore:
         The revision and id are those of the operation's first run: a retry under a client's
         Idempotency-Key may carry another generated id and time than the first.
         """
-        result = await self._write(
+        result = await self._yearly_write(
             self._create,
-            keys=[
-                *_index_keys(op),
-                keys.student_key(row.id),
-                course_index_of(row.course, withdrawn=row.withdrawn),
-                *_trail_keys(row.id),
-                *_status_keys(),
-                keys.ine_index(),
-            ],
-            args=[
-                op.ttl_ms,
-                to_micros(now),
-                *_stored(row),
-                _duplicates_arg(allow_duplicate),
-                *trail_args(trace, self.retention_ms, changed),
-            ],
+            lambda years: (
+                [
+                    *_index_keys(op, years),
+                    keys.student_key(row.id),
+                    course_index_of(row.course, withdrawn=row.withdrawn, years=years),
+                    *_trail_keys(row.id),
+                    *_status_keys(years),
+                    keys.ine_index(),
+                ],
+                [
+                    op.ttl_ms,
+                    to_micros(now),
+                    *_stored(row),
+                    _duplicates_arg(allow_duplicate),
+                    *trail_args(trace, self.retention_ms, changed),
+                ],
+            ),
         )
         if result[0] == "exists":
             raise StudentExists(row.id)
@@ -490,25 +704,27 @@ class RedisStore:
         Returns the new revision and updated_at: `now`, or just after the last write when the
         clock has not moved past it.
         """
-        result = await self._write(
+        result = await self._yearly_write(
             self._replace,
-            keys=[
-                *_index_keys(op),
-                keys.student_key(row.id),
-                course_index_of(row.course, withdrawn=row.withdrawn),
-                course_index_of(expected.course, withdrawn=expected.withdrawn),
-                *_trail_keys(row.id),
-                *_status_keys(),
-                keys.ine_index(),
-            ],
-            args=[
-                op.ttl_ms,
-                to_micros(now),
-                expected.revision,
-                expected.course,
-                *_stored(row),
-                *trail_args(trace, self.retention_ms, changed),
-            ],
+            lambda years: (
+                [
+                    *_index_keys(op, years),
+                    keys.student_key(row.id),
+                    course_index_of(row.course, withdrawn=row.withdrawn, years=years),
+                    course_index_of(expected.course, withdrawn=expected.withdrawn, years=years),
+                    *_trail_keys(row.id),
+                    *_status_keys(years),
+                    keys.ine_index(),
+                ],
+                [
+                    op.ttl_ms,
+                    to_micros(now),
+                    expected.revision,
+                    expected.course,
+                    *_stored(row),
+                    *trail_args(trace, self.retention_ms, changed),
+                ],
+            ),
         )
         status = result[0]
         if status == "not_found":
@@ -525,23 +741,25 @@ class RedisStore:
         self, student_id: str, *, expected: Expected, op: Operation, trace: Trace = NO_TRACE
     ) -> None:
         """Delete a student and its index entries if it is still as expected."""
-        result = await self._write(
+        result = await self._yearly_write(
             self._delete,
-            keys=[
-                *_index_keys(op),
-                keys.student_key(student_id),
-                course_index_of(expected.course, withdrawn=expected.withdrawn),
-                *_trail_keys(student_id),
-                *_status_keys(),
-                keys.ine_index(),
-            ],
-            args=[
-                op.ttl_ms,
-                student_id,
-                expected.revision,
-                expected.course,
-                *trail_args(trace, self.retention_ms),
-            ],
+            lambda years: (
+                [
+                    *_index_keys(op, years),
+                    keys.student_key(student_id),
+                    course_index_of(expected.course, withdrawn=expected.withdrawn, years=years),
+                    *_trail_keys(student_id),
+                    *_status_keys(years),
+                    keys.ine_index(),
+                ],
+                [
+                    op.ttl_ms,
+                    student_id,
+                    expected.revision,
+                    expected.course,
+                    *trail_args(trace, self.retention_ms),
+                ],
+            ),
         )
         if result[0] == "not_found":
             raise StudentNotFound(student_id)
@@ -565,20 +783,24 @@ class RedisStore:
         it, is refused as ``duplicate`` unless `allow_duplicates`. The batch is one operation
         (`op`, a new one by default): run again, it answers the statuses of its first run.
         """
-        op = op or self.new_operation()
-        args: list[str | int] = [
-            op.ttl_ms,
-            keys.course_index_prefix(),
-            to_micros(now),
-            on_conflict,
-            "1" if atomic else "0",
-            _duplicates_arg(allow_duplicates),
-            keys.withdrawn_course_index_prefix(),
-        ]
-        for row in rows:
-            args.extend(_stored(row))
-        args += trail_args(trace, self.retention_ms)
-        outcome, statuses = await self._write(self._import, keys=_import_keys(rows, op), args=args)
+        batch_op = op or self.new_operation()
+
+        def request(years: Years) -> tuple[list[str], list[Any]]:
+            args: list[Any] = [
+                batch_op.ttl_ms,
+                years.key(keys.course_index_prefix()),
+                to_micros(now),
+                on_conflict,
+                "1" if atomic else "0",
+                _duplicates_arg(allow_duplicates),
+                years.key(keys.withdrawn_course_index_prefix()),
+            ]
+            for row in rows:
+                args.extend(_stored(row))
+            args += trail_args(trace, self.retention_ms)
+            return _import_keys(rows, batch_op, years), args
+
+        outcome, statuses = await self._yearly_write(self._import, request)
         return outcome == "ok", list(statuses)
 
     async def check_rows(self, rows: Sequence[tuple[str, str]]) -> list[tuple[bool, str]]:
@@ -605,12 +827,14 @@ class RedisStore:
 
         Read in two round trips, for reports: the writes check the same atomically.
         """
+        years = await self.years()
+        orders = (years.key(keys.order_index()), years.key(keys.withdrawn_order_index()))
         with _translate_errors():
             async with self.client.pipeline(transaction=False) as pipe:
                 for row in rows:
                     names = _names_of(row)
                     # Ids are ASCII letters, digits, _ and -: all sort before DEL.
-                    for order in (keys.order_index(), keys.withdrawn_order_index()):
+                    for order in orders:
                         pipe.zrange(order, f"[{names}", f"({names}\x7f", bylex=True)
                 named: list[list[str]] = await pipe.execute()
             ids = [
@@ -635,21 +859,23 @@ class RedisStore:
             )
         return duplicates
 
-    async def get(self, student_id: str) -> Fields | None:
-        """One student's hash, or None."""
+    async def get(self, student_id: str, *, year: str = "") -> Fields | None:
+        """One student's fields as of a year (the current one), or None."""
+        years = await self.years()
         with _translate_errors():
             stored = cast(dict[str, str], await self.client.hgetall(keys.student_key(student_id)))
-        return _student(student_id, stored) if stored else None
+        return _student(student_id, stored, years, year) if stored else None
 
-    async def get_many(self, student_ids: Sequence[str]) -> list[Fields]:
+    async def get_many(self, student_ids: Sequence[str], *, year: str = "") -> list[Fields]:
         """The hashes of these students, in this order, leaving out any that are gone."""
+        years = await self.years()
         with _translate_errors():
             async with self.client.pipeline(transaction=False) as pipe:
                 for student_id in student_ids:
                     pipe.hgetall(keys.student_key(student_id))
                 found: list[dict[str, str]] = await pipe.execute()
         return [
-            _student(student_id, stored)
+            _student(student_id, stored, years, year)
             for student_id, stored in zip(student_ids, found, strict=True)
             if stored
         ]
@@ -666,11 +892,15 @@ class RedisStore:
         inclusive: bool = False,
         start: WalkStart | None = None,
         budget: int = WALK_BUDGET,
+        year: str = "",
     ) -> Walk:
-        """Up to `wanted` students from a start on, in order (see walk.lua).
+        """Up to `wanted` students of a year (the current one) from a start on, in order (see
+        walk.lua).
 
         Raises StaleCursor when the student it starts from no longer exists.
         """
+        years = await self.years()
+        year = year or years.current
         walk_keys: list[str] = []
         if status != "withdrawn":
             walk_keys += [keys.order_index(), keys.first_name_index()]
@@ -680,6 +910,7 @@ class RedisStore:
             walk_keys += [keys.withdrawn_order_index(), keys.withdrawn_first_name_index()]
             if course is not None:
                 walk_keys.append(keys.withdrawn_course_index(course))
+        walk_keys = [years.key(key, year) for key in walk_keys]
         if start is not None and start.student_id:
             walk_keys.append(keys.student_key(start.student_id))
             how, value = "id", start.student_id
@@ -710,7 +941,8 @@ class RedisStore:
         for i in range(6, len(raw), 2):
             if raw[i + 1]:
                 sort_key = raw[i].split("\0", 1)[1] if plan else raw[i]
-                entries.append((raw[i], _student(student_id_of(sort_key), _pairs(raw[i + 1]))))
+                student = _student(student_id_of(sort_key), _pairs(raw[i + 1]), years, year)
+                entries.append((raw[i], student))
         return Walk(
             anchor_sort_key=raw[1],
             plan=plan,
@@ -721,15 +953,27 @@ class RedisStore:
         )
 
     async def iter_all(
-        self, *, course: str | None, status: StatusFilter = "enrolled", batch: int = 1000
+        self,
+        *,
+        course: str | None,
+        status: StatusFilter = "enrolled",
+        batch: int = 1000,
+        year: str = "",
     ) -> AsyncIterator[Fields]:
-        """Every student of a status in order, read a batch at a time: constant memory."""
+        """Every student of a status in a year (the current one) in order, read a batch at a
+        time: constant memory."""
+        year = year or (await self.years()).current
         start: WalkStart | None = None
         while True:
             # Every member a list reads is one of its students: the budget is the batch (two
             # when both statuses' indexes are read side by side).
             walk = await self.walk(
-                course=course, status=status, wanted=batch, start=start, budget=2 * batch
+                course=course,
+                status=status,
+                wanted=batch,
+                start=start,
+                budget=2 * batch,
+                year=year,
             )
             for _, fields in walk.entries:
                 yield fields
@@ -737,8 +981,11 @@ class RedisStore:
                 return
             start = WalkStart(position=walk.entries[-1][0])
 
-    async def course_counts(self, status: StatusFilter = "enrolled") -> dict[str, int]:
-        """Number of students of a status per course."""
+    async def course_counts(
+        self, status: StatusFilter = "enrolled", *, year: str = ""
+    ) -> dict[str, int]:
+        """Number of students of a status per course in a year (the current one)."""
+        years = await self.years()
         names = {
             "enrolled": [keys.course_counts()],
             "withdrawn": [keys.withdrawn_course_counts()],
@@ -747,15 +994,20 @@ class RedisStore:
         totals: dict[str, int] = {}
         with _translate_errors():
             for name in names:
-                counts = cast(Fields, await self.client.hgetall(name))
+                counts = cast(
+                    Fields, await self.client.hgetall(years.key(name, year or years.current))
+                )
                 for course, n in counts.items():
                     totals[course] = totals.get(course, 0) + int(n)
         return totals
 
-    async def count(self) -> int:
-        """Number of enrolled students."""
+    async def count(self, *, year: str = "") -> int:
+        """Number of students enrolled in a year (the current one)."""
+        years = await self.years()
         with _translate_errors():
-            total: int = await self.client.zcard(keys.order_index())
+            total: int = await self.client.zcard(
+                years.key(keys.order_index(), year or years.current)
+            )
         return total
 
 

@@ -10,6 +10,10 @@ local outcome = recorded_outcome(decode_words)
 if outcome then
   return outcome
 end
+local refused = years_refusal()
+if refused then
+  return refused
+end
 local result = create(read_row(2), KEYS[6], KEYS[7], ARGV[2], ARGV[3 + ROW_SIZE])
 if result[1] == 'created' then
   audit(KEYS[8], 'sc', ARGV[3], {about(9, ARGV[3])})

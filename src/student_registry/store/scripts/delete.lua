@@ -7,6 +7,10 @@ local outcome = recorded_outcome(decode_words)
 if outcome then
   return outcome
 end
+local refused = years_refusal()
+if refused then
+  return refused
+end
 local result = delete(ARGV[2], KEYS[6], ARGV[3], {ARGV[4], KEYS[7]})
 if result[1] == 'deleted' then
   audit(KEYS[8], 'sd', ARGV[2], {about(9, ARGV[2])})

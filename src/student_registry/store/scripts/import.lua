@@ -8,14 +8,15 @@
 -- ARGV[5]: '1' for all or nothing, ARGV[6]: the prefix of student hashes to refuse possible
 -- duplicates of registered students or of rows before ('' to let them in), ARGV[7]: the
 -- withdrawn students' course index prefix, ARGV[8..]: rows of ROW_SIZE values (lib.lua), then
--- the trail's (audit.lua). Returns one status per row, behind 'ok' or
+-- the caller's year (lib.lua) and the trail's (audit.lua). Returns one status per row, behind 'ok' or
 -- 'aborted'. Creations gather their index writes and apply them once, at the end (see lib.lua).
 -- All or nothing: a first pass decides every row against the data and the rows before it,
 -- without writing; any failure aborts. It is conservative (an email released earlier in the
 -- same batch still counts as taken), so the writing pass cannot fail half-way.
 local COURSE_PREFIX, now, mode, atomic = ARGV[2], ARGV[3], ARGV[4], ARGV[5] == '1'
 local STUDENT_PREFIX, W_COURSE_PREFIX, ROWS = ARGV[6], ARGV[7], 7
-local count = (#ARGV - ROWS - AUDIT_ARGS) / ROW_SIZE
+-- The rows end where the caller's year (lib.lua) and the trail's arguments begin.
+local count = (#ARGV - ROWS - 1 - AUDIT_ARGS) / ROW_SIZE
 
 -- Statuses as letters, in runs ('c2000' for 2000 created): a batch's record stays small.
 local LETTERS = {
@@ -53,6 +54,10 @@ end
 local outcome = recorded_outcome(decode)
 if outcome then
   return outcome
+end
+local refused = years_refusal()
+if refused then
+  return {refused[1], {}}
 end
 
 local course_keys, declared = {}, 5 + count

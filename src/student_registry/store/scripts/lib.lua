@@ -11,11 +11,67 @@
 -- Every write script declares the INE index (INE -> id) last of its KEYS, the withdrawn
 -- students' three indexes just before it.
 -- Student hashes use the one-letter field names listed in keys.py; times are microseconds.
+-- School years: the index keys above are those of the live year (keys.py years), which the
+-- script checks is the year the caller took for it, ARGV[#ARGV - 4] (just before the trail's
+-- arguments, audit.lua); the years hash is declared just before the withdrawn indexes.
 local ORDER, FIRST, COURSES, EMAILS, RECORD = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local W_ORDER, W_FIRST, W_COURSES = KEYS[#KEYS - 3], KEYS[#KEYS - 2], KEYS[#KEYS - 1]
+local YEARS = KEYS[#KEYS - 4]
 local RECORD_TTL = ARGV[1]
 local INES = KEYS[#KEYS]
 local ROW_SIZE = 15
+local CALLER_YEAR = ARGV[#ARGV - 4]
+-- The prefix of every key ('sr:'), read from the years hash's name ('sr:years').
+local PREFIX = string.sub(YEARS, 1, #YEARS - #'years')
+local LIVE, BASE = nil, nil
+
+-- Why a write must not run now: {'rolling'} while a rollover is under way, {'moved'} when the
+-- live year is not the caller's (it read the years before a rollover: it reads them again and
+-- sends the write with the new year's keys); nil when it may. A store that has no years yet
+-- takes the caller's as its base, live and current year.
+local function years_refusal()
+  local years = redis.call('HMGET', YEARS, 'live', 'base', 'rolling')
+  if years[3] then
+    return {'rolling'}
+  end
+  if not years[1] then
+    redis.call('HSET', YEARS, 'live', CALLER_YEAR, 'base', CALLER_YEAR, 'current', CALLER_YEAR,
+      'known:' .. CALLER_YEAR, '1')
+    years[1], years[2] = CALLER_YEAR, CALLER_YEAR
+  end
+  if years[1] ~= CALLER_YEAR then
+    return {'moved'}
+  end
+  LIVE, BASE = years[1], years[2]
+  return nil
+end
+
+-- The name of a key of the base year (keys.py year_key) in another year.
+local function year_key(key, year)
+  if year == BASE then
+    return key
+  end
+  return PREFIX .. 'y:' .. year .. ':' .. string.sub(key, #PREFIX + 1)
+end
+
+-- The base year's name of one of the live year's keys.
+local function base_name(key)
+  if LIVE == BASE then
+    return key
+  end
+  return PREFIX .. string.sub(key, #PREFIX + #('y:' .. LIVE .. ':') + 1)
+end
+
+-- The order index, first-name index, course counts and course index prefix of a year's
+-- enrolled or withdrawn students.
+local function year_indexes(year, withdrawn)
+  local order = base_name(withdrawn and W_ORDER or ORDER)
+  local first = base_name(withdrawn and W_FIRST or FIRST)
+  local counts = base_name(withdrawn and W_COURSES or COURSES)
+  local courses = string.gsub(order, 'order$', 'course:')
+  return year_key(order, year), year_key(first, year), year_key(counts, year),
+    year_key(courses, year)
+end
 
 -- The order index, first-name index and course counts of enrolled or withdrawn students.
 local function index_set(withdrawn)
@@ -229,7 +285,9 @@ end
 
 -- u is absent while the student was never changed (updated_at is created_at). `fresh` for a
 -- hash that does not exist yet.
-local function write_fields(row, student_key, course_key, now, created_at, fresh, kept_entry)
+-- `unindexed` for a student not enrolled in the live year: its hash only is written.
+local function write_fields(row, student_key, course_key, now, created_at, fresh, kept_entry,
+    unindexed)
   local set = {'t', created_at}
   local unset = {'v'}
   local optional = row_values(row, created_at, kept_entry)
@@ -245,7 +303,9 @@ local function write_fields(row, student_key, course_key, now, created_at, fresh
   if not fresh and #unset > 0 then
     redis.call('HDEL', student_key, unpack(unset))
   end
-  index_add(row, course_key)
+  if not unindexed then
+    index_add(row, course_key)
+  end
 end
 
 -- Whether the student's hash holds the row's values already (times aside): writing the row would
@@ -293,7 +353,7 @@ end
 
 -- The stored fields replace and delete read, by name (HMGET of OLD_FIELDS), with what they
 -- derive from them; nil when the student does not exist.
-local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l', 'n', 'w', 'i'}
+local OLD_FIELDS = {'t', 'u', 'v', 'c', 'e', 'k', 'f', 'l', 'n', 'w', 'i', 'y', 'h', 'r'}
 local function read_old(student_id, student_key)
   local values = redis.call('HMGET', student_key, unpack(OLD_FIELDS))
   if not values[1] then
@@ -310,7 +370,52 @@ local function read_old(student_id, student_key)
   old.sort_key = old.k or derived_sort_key(student_id, old.f, old.l)
   old.email_norm = old.e and string.lower(old.e) or ''
   old.withdrawn = old.w ~= nil
+  -- Whether its newest enrolment is of the live year (y names another year when not).
+  old.live = old.y == nil or old.y == LIVE
   return old
+end
+
+-- A student's enrolments in other years than the live one, {year, course, withdrawn} each:
+-- its newest when y names another year, and its earlier ones (h: keys.py).
+local function other_years(old)
+  local found = {}
+  if not old.live then
+    found[#found + 1] = {old.y, old.c, old.withdrawn}
+  end
+  for _, enrolment in ipairs(old.h and cjson.decode(old.h) or {}) do
+    if enrolment[1] ~= LIVE then
+      found[#found + 1] = {enrolment[1], enrolment[2], enrolment[4] ~= ''}
+    end
+  end
+  return found
+end
+
+-- Moves a student to a new sort key in the indexes of its other years, or out of them when
+-- `new_sort_key` is nil (it is deleted).
+local function other_years_move(old, new_sort_key)
+  for _, enrolment in ipairs(other_years(old)) do
+    local year, course, withdrawn = enrolment[1], enrolment[2], enrolment[3]
+    local order, first, counts, courses = year_indexes(year, withdrawn)
+    redis.call('ZREM', order, old.sort_key)
+    redis.call('ZREM', first, first_member(old.sort_key))
+    redis.call('ZREM', courses .. course, old.sort_key)
+    if new_sort_key then
+      redis.call('ZADD', order, 0, new_sort_key)
+      redis.call('ZADD', first, 0, first_member(new_sort_key))
+      redis.call('ZADD', courses .. course, 0, new_sort_key)
+    elseif redis.call('HINCRBY', counts, course, -1) <= 0 then
+      redis.call('HDEL', counts, course)
+    end
+  end
+end
+
+-- Removes a student's email and INE from their indexes (a student of the live year leaves
+-- its email with index_remove).
+local function identity_remove(old)
+  if old.email_norm ~= '' then
+    redis.call('HDEL', EMAILS, old.email_norm)
+  end
+  ine_index_remove(old)
 end
 
 -- Whether the stored student is the one the caller read: at that revision, in that course (so
@@ -347,10 +452,34 @@ local function replace(row, student_key, course_key, now, expected_rev, old_cour
   if ine_holder and ine_holder ~= row[1] then
     return {'ine_taken'}
   end
-  index_remove(old.sort_key, old.c, old_course_key, old.email_norm, old.withdrawn)
-  ine_index_remove(old)
   local at = change_time(now, old.u, old.t)
-  write_fields(row, student_key, course_key, at, old.t, false, old.n)
+  if old.sort_key ~= row[8] then
+    other_years_move(old, row[8])
+  end
+  if old.live then
+    index_remove(old.sort_key, old.c, old_course_key, old.email_norm, old.withdrawn)
+    ine_index_remove(old)
+    write_fields(row, student_key, course_key, at, old.t, false, old.n)
+  elseif row[5] == old.c and row[14] == (old.w or '') and row[15] == (old.r or '') then
+    -- A student of another year whose enrolment stays as it was: its hash only changes.
+    identity_remove(old)
+    write_fields(row, student_key, course_key, at, old.t, false, old.n, true)
+    if row[7] ~= '' then
+      redis.call('HSET', EMAILS, row[7], row[1])
+    end
+    if row[10] ~= '' then
+      redis.call('HSET', INES, row[10], row[1])
+    end
+  else
+    -- A student of another year enrolled again, in the live year: its newest enrolment joins
+    -- its history (the caller gives the new one's entry date).
+    local history = old.h and cjson.decode(old.h) or {}
+    table.insert(history, 1, {old.y, old.c, old.n or utc_day(old.t), old.w or '', old.r or ''})
+    identity_remove(old)
+    write_fields(row, student_key, course_key, at, old.t, false, nil)
+    redis.call('HSET', student_key, 'h', cjson.encode(history))
+    redis.call('HDEL', student_key, 'y')
+  end
   local action = 'su'
   if old.withdrawn ~= is_withdrawn(row) then
     action = old.withdrawn and 'sr' or 'sw'
@@ -368,8 +497,13 @@ local function delete(student_id, student_key, expected_rev, old_course)
   if not unchanged(old, expected_rev, old_course[1]) then
     return {'stale'}
   end
-  index_remove(old.sort_key, old.c, old_course[2], old.email_norm, old.withdrawn)
-  ine_index_remove(old)
+  if old.live then
+    index_remove(old.sort_key, old.c, old_course[2], old.email_norm, old.withdrawn)
+    ine_index_remove(old)
+  else
+    identity_remove(old)
+  end
+  other_years_move(old, nil)
   redis.call('DEL', student_key)
   return {'deleted'}
 end

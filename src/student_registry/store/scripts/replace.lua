@@ -8,6 +8,10 @@ local outcome = recorded_outcome(decode_words)
 if outcome then
   return outcome
 end
+local refused = years_refusal()
+if refused then
+  return refused
+end
 local result = replace(read_row(4), KEYS[6], KEYS[7], ARGV[2], ARGV[3], {ARGV[4], KEYS[8]})
 if result[1] == 'updated' then
   audit(KEYS[9], result[4], ARGV[5], {about(10, ARGV[5])})
