@@ -36,6 +36,7 @@ from student_registry.api.health import healthz, readyz
 from student_registry.api.students import SKIP_COMPRESSION, StudentController
 from student_registry.api.tokens import TokenController, me
 from student_registry.api.users import UserController
+from student_registry.api.years import YearController
 from student_registry.connection import open_store
 from student_registry.domain.accounts import Accounts, UserCreate
 from student_registry.domain.phones import display_phone
@@ -209,6 +210,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     opt=import_limit,
                 ),
                 UserController,
+                YearController,
                 TokenController,
                 me,
                 AuditController,

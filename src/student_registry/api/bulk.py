@@ -33,7 +33,9 @@ from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_
 from student_registry.domain.export_import import import_upload, is_export_media_type
 from student_registry.domain.models import STATUS_FILTER, StatusFilter
 from student_registry.domain.service import Registry
+from student_registry.domain.years import YEAR_FILTER
 from student_registry.errors import ImportTooLarge
+from student_registry.school_years import YEAR_PATTERN
 from student_registry.security.guards import ROLE
 from student_registry.settings import readable_size
 from student_registry.store.redis_store import ConflictMode
@@ -134,21 +136,36 @@ def _filename(fmt: Format, course: str | None) -> str:
 
 
 async def _export(
-    registry: Registry, fmt: Format, course: str | None, q: str, status: StatusFilter
+    registry: Registry,
+    fmt: Format,
+    course: str | None,
+    q: str,
+    status: StatusFilter,
+    year: str | None,
 ) -> Stream:
     await registry.check_ready()  # a 503 now, rather than a download that breaks off
+    await registry.years.check_known(year)  # and a 422 for a year the registry never held
     return Stream(
-        export_students(registry, fmt, course=course, q=q, status=status),
+        export_students(registry, fmt, course=course, q=q, status=status, year=year),
         media_type=MEDIA_TYPES[fmt],
         headers={"Content-Disposition": f'attachment; filename="{_filename(fmt, course)}"'},
     )
 
 
 EXPORT_PROBLEMS = problem_responses(
-    401, 403, 400, 422, 503, when={400: "The request is malformed.", 422: "`q` is longer than 100."}
+    401,
+    403,
+    400,
+    422,
+    503,
+    when={
+        400: "The request is malformed.",
+        422: "`q` is longer than 100, or `year` names a year the registry does not hold.",
+    },
 )
 Course = Annotated[str | None, QueryParameter(description="Only this course, exactly.")]
 Status = Annotated[StatusFilter, QueryParameter(description=STATUS_FILTER)]
+Year = Annotated[str | None, QueryParameter(pattern=YEAR_PATTERN, description=YEAR_FILTER)]
 NamePrefix = Annotated[
     str, QueryParameter(max_length=100, description="Start of the first or last name.")
 ]
@@ -256,10 +273,11 @@ class BulkController(Controller):
         course: Course = None,
         q: NamePrefix = "",
         status: Status = "enrolled",
+        year: Year = None,
     ) -> Stream:
         """All enrolled students (or those of a course or name prefix, or of another status)
         as CSV: UTF-8 with BOM, header."""
-        return await _export(registry, "csv", course, q, status)
+        return await _export(registry, "csv", course, q, status, year)
 
     @get(
         "/students.ndjson",
@@ -274,7 +292,8 @@ class BulkController(Controller):
         course: Course = None,
         q: NamePrefix = "",
         status: Status = "enrolled",
+        year: Year = None,
     ) -> Stream:
         """All enrolled students (or those of a course or name prefix, or of another status)
         as NDJSON, one a line."""
-        return await _export(registry, "ndjson", course, q, status)
+        return await _export(registry, "ndjson", course, q, status, year)

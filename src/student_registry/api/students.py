@@ -24,6 +24,8 @@ from student_registry.domain.models import (
 from student_registry.domain.preconditions import parse_if_match
 from student_registry.domain.service import IdempotencyKey, Registry
 from student_registry.domain.validation import decode
+from student_registry.domain.years import YEAR_FILTER
+from student_registry.school_years import YEAR_PATTERN
 from student_registry.security.guards import ROLE
 
 MAX_JSON_BODY = 64 * 1024
@@ -164,6 +166,9 @@ class StudentController(Controller):
             ),
         ] = "",
         status: Annotated[StatusFilter, QueryParameter(description=STATUS_FILTER)] = "enrolled",
+        year: Annotated[
+            str | None, QueryParameter(pattern=YEAR_PATTERN, description=YEAR_FILTER)
+        ] = None,
     ) -> StudentPage:
         """Students by last name, first name and id, ignoring case and accents; enrolled ones
         unless `status` asks for withdrawn ones, or all.
@@ -171,7 +176,7 @@ class StudentController(Controller):
         A name search lists them by the name that matched, then in that order.
         """
         return await registry.list_students(
-            limit=limit, cursor=cursor, course=course, q=q, status=status
+            limit=limit, cursor=cursor, course=course, q=q, status=status, year=year
         )
 
     @get(
@@ -179,13 +184,19 @@ class StudentController(Controller):
         opt=ONE_STUDENT,
         response_headers=[ETAG_HEADER],
         summary="Get a student",
-        responses=problem_responses(401, 403, 400, 404, 503),
+        responses=problem_responses(401, 403, 400, 404, 422, 503),
     )
     async def get_student(
-        self, student_id: FromPath[str], registry: NamedDependency[Registry]
+        self,
+        student_id: FromPath[str],
+        registry: NamedDependency[Registry],
+        year: Annotated[
+            str | None, QueryParameter(pattern=YEAR_PATTERN, description=YEAR_FILTER)
+        ] = None,
     ) -> Response[Student]:
-        """One student, with its ETag."""
-        stored = await registry.get_student(student_id)
+        """One student, with its ETag: its course and status those of the current year (or of
+        `year`), every enrolment in `enrolments`."""
+        stored = await registry.get_student(student_id, year=await registry.years.check_known(year))
         return Response(stored.student, headers={"ETag": etag(stored.revision)})
 
     @patch(

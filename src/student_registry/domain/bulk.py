@@ -438,11 +438,12 @@ async def export_students(
     q: str = "",
     on_progress: Callable[[int], None] | None = None,
     status: StatusFilter = "enrolled",
+    year: str | None = None,
 ) -> AsyncIterator[bytes]:
     """Every student (of a course, whose names match the search q; enrolled unless `status`
-    says otherwise) encoded, streamed."""
+    says otherwise; of a year, the current one by default) encoded, streamed."""
     await registry.audit.record_export(course, searched=bool(q))
-    students = registry.export_students(course=course, status=status)
+    students = registry.export_students(course=course, status=status, year=year)
     if words := search_words(q):
         students = _named(students, words)
     async for chunk in encode_students(students, fmt, on_progress=on_progress):

@@ -42,6 +42,10 @@ YearName = Annotated[
         pattern=YEAR_PATTERN, description="A school year, like 2026-2027.", examples=["2026-2027"]
     ),
 ]
+YEAR_FILTER = (
+    "A school year the registry holds, like 2026-2027 (GET /api/v1/years): its enrolments"
+    " instead of the current year's."
+)
 # Why a leaver's enrolment closed, in the registry's language: the pages translate it.
 LEFT_AT_YEAR_END = "Left at the end of the school year"
 REPEAT_MAX = 10_000
