@@ -38,6 +38,8 @@ Action = Literal[
     "user.update",
     "token.create",
     "token.revoke",
+    "year.rollover",
+    "year.current",
 ]
 CODES = {action: code for code, action in keys.AUDIT_ACTIONS.items()}
 PAGE_SIZE = 50
