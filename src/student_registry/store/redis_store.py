@@ -303,7 +303,8 @@ def _pick_enrolment(fields: Fields, years: Years, year: str) -> None:
         "exit_reason": fields.get("exit_reason"),
     }
     enrolments = [newest]
-    for y, course, entered, left, reason in json.loads(fields.pop("enrolment_history", "[]")):
+    history = fields.pop("enrolment_history", None)
+    for y, course, entered, left, reason in json.loads(history) if history else ():
         enrolments.append(
             {
                 "year": y,
