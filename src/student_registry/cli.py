@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, TypeVar, ca
 import typer
 
 from student_registry.cli_accounts import tokens_app, users_app
+from student_registry.cli_years import rollover, years_app
 from student_registry.settings import Settings, SettingsError
 
 if TYPE_CHECKING:
@@ -39,6 +40,8 @@ app = typer.Typer(
 
 app.add_typer(users_app, name="users")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(years_app, name="years")
+app.command("rollover")(rollover)
 
 
 @app.callback()
@@ -84,6 +87,16 @@ def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except StoreUnavailable as exc:
         raise fail(f"{exc}. Is Redis running? Check --redis-url or REDIS_URL.") from None
+
+
+def _run_for_years(coro_fn: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine that reads a year the registry may not hold: that is one clear line."""
+    from student_registry.errors import UnknownYear
+
+    try:
+        return run(coro_fn)
+    except UnknownYear as exc:
+        raise fail(str(exc)) from None
 
 
 @app.command()
@@ -183,6 +196,15 @@ def _serve_metrics(settings: Settings) -> None:
 StatusOption = Annotated[
     Literal["enrolled", "withdrawn", "all"],
     typer.Option(help="Which students: enrolled (the default), withdrawn, or all."),
+]
+YearOption = Annotated[
+    str | None,
+    typer.Option(
+        "--year",
+        help="A school year the registry holds, like 2026-2027 (default: the current one;"
+        " see `years list`).",
+        show_default=False,
+    ),
 ]
 FormatOption = Annotated[
     Literal["csv", "ndjson", "json"] | None,
@@ -409,6 +431,7 @@ def export(
             " order, ignoring case and accents ('Dupont Marie', 'marie dup').",
         ),
     ] = "",
+    year: YearOption = None,
     redis_url: RedisUrl = None,
 ) -> None:
     """Export enrolled students (--status for others) in alphabetical order, streamed:
@@ -426,6 +449,8 @@ def export(
       [bold]student-registry export --status withdrawn -o withdrawn.csv[/]
 
       [bold]student-registry export --search "dupont marie"[/]
+
+      [bold]student-registry export --year 2025-2026 -o last-year.csv[/]
     """
     from student_registry.domain.bulk import export_students
     from student_registry.domain.bulk_formats import guess_format
@@ -443,15 +468,19 @@ def export(
     async def work() -> None:
         try:
             await store.ping()
+            registry = Registry(store)
+            # Before any file is opened or the export audited: an unknown year is one line.
+            await registry.years.check_known(year)
             sink = partial.open("wb") if partial else sys.stdout.buffer
             try:
                 chunks = export_students(
-                    Registry(store),
+                    registry,
                     chosen,
                     course=course,
                     q=search,
                     on_progress=counted,
                     status=status,
+                    year=year,
                 )
                 async for chunk in chunks:
                     sink.write(chunk)
@@ -469,7 +498,7 @@ def export(
             await store.close()
 
     try:
-        run(work)
+        _run_for_years(work)
     except BaseException:
         if partial:
             partial.unlink(missing_ok=True)
@@ -564,10 +593,17 @@ def migrate_legacy(
 
 
 @app.command()
-def stats(status: StatusOption = "enrolled", redis_url: RedisUrl = None) -> None:
-    """Enrolled students (--status for others) per course, and the total.
+def stats(
+    status: StatusOption = "enrolled", year: YearOption = None, redis_url: RedisUrl = None
+) -> None:
+    """Enrolled students (--status for others) per course, and the total, in the current
+    school year (--year for another).
 
-    Example: [bold]student-registry stats --redis-url redis://localhost:6379/0[/]
+    Examples:
+
+      [bold]student-registry stats --redis-url redis://localhost:6379/0[/]
+
+      [bold]student-registry stats --year 2025-2026[/]
     """
     from student_registry.cli_output import print_stats
     from student_registry.domain.models import CourseCount
@@ -577,11 +613,11 @@ def stats(status: StatusOption = "enrolled", redis_url: RedisUrl = None) -> None
 
     async def work() -> list[CourseCount]:
         try:
-            return await Registry(store).course_stats(status=status)
+            return await Registry(store).course_stats(status=status, year=year)
         finally:
             await store.close()
 
-    print_stats(run(work), out=_stdout())
+    print_stats(_run_for_years(work), out=_stdout())
 
 
 @app.command()
