@@ -12,6 +12,9 @@ a temporary folder):
    distinct first names added, and list and both searches measured again: their p99 should
    not grow with the number of students, nor with the number of names a prefix matches (q=ma
    starts 100,000 distinct first names then).
+4. Redis emptied; 100,000 students imported again and rolled over to the next school year by
+   `student-registry rollover` (three courses in four move up, the last ones leave): seconds,
+   peak RSS (the rollover moves a batch of students at a time, in Redis).
 Prints the figures and the bars, and writes them to bench/results/scale.json.
 
     uv run python bench/scale.py [--duration 10] [--students 1000000]
@@ -59,7 +62,7 @@ from harness import (
 from student_registry.domain.accounts import Accounts, TokenCreate, UserCreate
 from student_registry.store.accounts_store import AccountsStore
 from student_registry.store.client import connect
-from students import DISTINCT_PREFIXES, SEARCH_PREFIXES, write_csv
+from students import COURSES, DISTINCT_PREFIXES, SEARCH_PREFIXES, write_csv
 
 SMALL = 1_000
 BULK = 100_000
@@ -120,10 +123,36 @@ def used_memory(client: redis.Redis) -> int:
 
 
 def count(client: redis.Redis) -> int:
-    """Students in the registry, from its alphabetical index."""
+    """Students enrolled in the registry's current year, from its alphabetical index."""
     from student_registry.store import keys
 
-    return int(client.zcard(keys.order_index()))
+    base, current = client.hmget(keys.years(), "base", "current")
+    return int(client.zcard(keys.year_key(keys.order_index(), current or "", base or "")))
+
+
+def rollover(students: int, redis_url: str, workdir: Path) -> tuple[Command, str]:
+    """Roll the registry's students over to the next year with the CLI; its run and output."""
+    from student_registry.school_years import next_year
+
+    years = run_cli(["years", "list"], redis_url=redis_url, log=workdir / "years.log")
+    live = re.search(r"(\d{4}-\d{4}) +\((?:current, )?live\)", years.output)
+    if live is None:
+        raise BenchError(f"no live year in:\n{years.output}")
+    mapping = workdir / "mapping.csv"
+    # Terminale classes leave; the others move to a course of their own in the next year.
+    rows = [f"{c},{'' if c.startswith('Terminale') else 'next ' + c}" for c in COURSES]
+    mapping.write_text("from,to\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    done = run_cli(
+        ["rollover", "--from", live[1], "--to", next_year(live[1]), "--mapping", str(mapping)],
+        redis_url=redis_url,
+        log=workdir / "rollover.log",
+    )
+    print(
+        f"   rollover of {students:,}: {done.seconds:.1f} s, peak RSS {done.peak_rss_mb:.0f} MB"
+        f"\n   {done.output.strip().splitlines()[0]}",
+        flush=True,
+    )
+    return done, done.output
 
 
 def api_token(redis_url: str) -> str:
@@ -256,7 +285,7 @@ def export_all(students: int, redis_url: str, workdir: Path) -> Command:
 def figures_table(figures: dict[str, Any]) -> str:
     """The bulk and memory figures, one row each."""
     rows = []
-    for key in ("import_100k", "export_100k", "import_rest", "export_all"):
+    for key in ("import_100k", "export_100k", "import_rest", "export_all", "rollover_100k"):
         f = figures[key]
         rows.append(
             [
@@ -305,6 +334,20 @@ def command_figures(what: str, students: int, done: Command) -> dict[str, Any]:
     return figures
 
 
+def rollover_only() -> int:
+    """Stage 4 alone: 100,000 students imported, then rolled over; exit 0 within the bar."""
+    with tempfile.TemporaryDirectory(prefix="sr-scale-") as tmp, Processes(Path(tmp)) as procs:
+        workdir = Path(tmp)
+        try:
+            redis_url, _ = start_redis(procs, workdir / "redis")
+            import_file(write_csv(workdir / "bulk.csv", BULK), BULK, redis_url, workdir)
+            done, _ = rollover(BULK, redis_url, workdir)
+        except BenchError as exc:
+            print(f"\nError: {exc}", file=sys.stderr)
+            return 2
+    return 0 if done.seconds <= 10 else 1
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -318,6 +361,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         help="students in the large registry (default 1,000,000; at least 100,000)",
     )
     parser.add_argument("--output", default="scale", help="results file name in bench/results")
+    parser.add_argument(
+        "--rollover-only",
+        action="store_true",
+        help="only stage 4: import 100,000 students and roll them over (prints, writes nothing)",
+    )
     args = parser.parse_args(argv)
     if args.students < BULK:
         parser.error(f"--students must be at least {BULK:,}")
@@ -336,6 +384,8 @@ def main(argv: list[str] | None = None) -> int:
     figures: dict[str, Any] = {}
     reads: dict[int, dict[str, WrkResult]] = {}
     redis_us: dict[int, dict[str, float]] = {SMALL: {}, args.students: {}}
+    if args.rollover_only:
+        return rollover_only()
     with tempfile.TemporaryDirectory(prefix="sr-scale-") as tmp, Processes(Path(tmp)) as procs:
         workdir = Path(tmp)
         try:
@@ -397,6 +447,12 @@ def main(argv: list[str] | None = None) -> int:
                 label="large",
                 redis_us=redis_us[large],
             )
+
+            print(f"\n== {BULK:,} students rolled over to the next school year", flush=True)
+            flush(client)
+            import_file(bulk_csv, BULK, redis_url, workdir)
+            done, _ = rollover(BULK, redis_url, workdir)
+            figures["rollover_100k"] = command_figures("rollover (CLI)", BULK, done)
         except BenchError as exc:
             print(f"\nError: {exc}", file=sys.stderr)
             return 2
@@ -439,6 +495,13 @@ def main(argv: list[str] | None = None) -> int:
             600,
             at_least=False,
             unit="bytes",
+        ),
+        Bar(
+            f"rollover of {BULK:,} students to the next school year, seconds",
+            figures["rollover_100k"]["seconds"],
+            10,
+            at_least=False,
+            unit="s",
         ),
     ]
     print("\n" + figures_table(figures))
