@@ -17,6 +17,8 @@ import redis
 from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.service import Registry, to_row
 from student_registry.domain.validation import parse
+from student_registry.domain.years import RolloverRequest
+from student_registry.school_years import next_year
 from student_registry.store import keys
 from student_registry.store.accounts_store import AccountsStore, Throttle
 from student_registry.store.redis_store import RedisStore, StudentRow
@@ -93,6 +95,7 @@ def monitored(redis_url: str) -> Iterator[list[Call]]:
 STUDENT = keys.student_key_prefix()
 COURSE = keys.course_index_prefix()
 WITHDRAWN_COURSE = keys.withdrawn_course_index_prefix()
+YEAR_PREFIX = f"{keys.PREFIX}:y:"
 UNDECLARED = {
     # create.lua, import.lua: the hashes of the students a new one may duplicate.
     "create": {("HGET", STUDENT)},
@@ -102,6 +105,26 @@ UNDECLARED = {
     # walk.lua: the hashes of the students an index walk finds.
     "list": {("HGETALL", STUDENT)},
     "search": {("HGETALL", STUDENT)},
+    # rollover.lua: the hashes of the students it moves, and their courses' indexes.
+    "rollover": {
+        ("HMGET", STUDENT),
+        ("HSET", STUDENT),
+        ("ZADD", YEAR_PREFIX),
+        ("ZREM", COURSE),
+        ("ZADD", WITHDRAWN_COURSE),
+    },
+    # lib.lua other_years: the indexes of a student's enrolments in earlier years, which a
+    # change of its names or its deletion updates.
+    "earlier-years": {
+        ("ZREM", keys.PREFIX + ":idx:"),
+        ("ZADD", keys.PREFIX + ":idx:"),
+        ("ZREM", keys.PREFIX + ":w:idx:"),
+        ("ZADD", keys.PREFIX + ":w:idx:"),
+        ("HINCRBY", keys.PREFIX + ":courses"),
+        ("HDEL", keys.PREFIX + ":courses"),
+        ("HINCRBY", keys.PREFIX + ":w:courses"),
+        ("HDEL", keys.PREFIX + ":w:courses"),
+    },
     # Accounts: keys named by what the script reads (a token's digest or owner, set members).
     "accounts": {
         ("HMGET", keys.user_key_prefix()),
@@ -207,6 +230,18 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
         await registry.list_students(limit=10, q="zol", course="4e", status="withdrawn")
         await store.client.echo("accounts")
         await use_accounts(AccountsStore(store.client))
+        await store.client.echo("rollover")
+        live = (await store.years()).live
+        following = next_year(live)
+        mapping: dict[str, str | None] = {"3e": None, "4e": "3e", "5e": "4e", "6e": "5e"}
+        await registry.years.rollover(
+            RolloverRequest(from_year=live, to_year=following, mapping=mapping)
+        )
+        await store.client.echo("earlier-years")
+        await registry.update_student("s3", StudentPatch(last_name="Martin"))
+        await registry.update_student("s1", StudentPatch(first_name="Ada"))
+        await registry.delete_student("s3")
+        await registry.delete_student("s1")
 
     assert {call.phase for call in calls} == {
         "create",
@@ -218,6 +253,8 @@ async def test_every_key_a_script_touches_is_declared_or_a_documented_exception(
         "list",
         "search",
         "accounts",
+        "rollover",
+        "earlier-years",
     }
     assert sum(len(call.commands) for call in calls if call.phase == "accounts") >= 20
     for call in calls:
