@@ -279,7 +279,6 @@ def create_app(settings: Settings | None = None) -> Litestar:
                     path="/",
                     js_url=f"{SWAGGER}/swagger-ui-bundle.js",
                     css_url=f"{SWAGGER}/swagger-ui.css",
-                    standalone_preset_js_url=f"{SWAGGER}/swagger-ui-standalone-preset.js",
                     favicon=FAVICON,
                 )
             ],

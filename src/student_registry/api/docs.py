@@ -53,7 +53,6 @@ class SwaggerPage(SwaggerRenderPlugin):
   </header>
   <div id="swagger-container" data-spec-url="/openapi.json"></div>
   <script src="{self.js_url}"></script>
-  <script src="{self.standalone_preset_js_url}"></script>
   <script src="{SWAGGER_INIT}"></script>
 </body>
 </html>

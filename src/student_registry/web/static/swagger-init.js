@@ -27,6 +27,6 @@ window.addEventListener("DOMContentLoaded", () => {
     showCommonExtensions: true,
     // The highlighter's colours (inline styles) fall under 4.5:1 on its dark background.
     syntaxHighlight: false,
-    presets: [SwaggerUIBundle.presets.apis, SwaggerUIBundle.SwaggerUIStandalonePreset],
+    presets: [SwaggerUIBundle.presets.apis],
   });
 });
