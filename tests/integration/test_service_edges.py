@@ -64,7 +64,7 @@ async def test_an_unexpected_failure_is_a_500_problem_that_leaks_nothing(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    async def broken(self: Registry, student_id: str) -> None:
+    async def broken(self: Registry, student_id: str, **_: object) -> None:
         raise RuntimeError("secret internal detail")
 
     monkeypatch.setattr(Registry, "get_student", broken)
