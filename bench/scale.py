@@ -339,9 +339,12 @@ def rollover_only() -> int:
     with tempfile.TemporaryDirectory(prefix="sr-scale-") as tmp, Processes(Path(tmp)) as procs:
         workdir = Path(tmp)
         try:
-            redis_url, _ = start_redis(procs, workdir / "redis")
+            redis_url, client = start_redis(procs, workdir / "redis")
             import_file(write_csv(workdir / "bulk.csv", BULK), BULK, redis_url, workdir)
+            before = used_memory(client)
             done, _ = rollover(BULK, redis_url, workdir)
+            grown = (used_memory(client) - before) / BULK
+            print(f"   Redis memory: {grown:.0f} bytes more a student (both years kept)")
         except BenchError as exc:
             print(f"\nError: {exc}", file=sys.stderr)
             return 2
@@ -451,8 +454,11 @@ def main(argv: list[str] | None = None) -> int:
             print(f"\n== {BULK:,} students rolled over to the next school year", flush=True)
             flush(client)
             import_file(bulk_csv, BULK, redis_url, workdir)
+            before = used_memory(client)
             done, _ = rollover(BULK, redis_url, workdir)
             figures["rollover_100k"] = command_figures("rollover (CLI)", BULK, done)
+            figures["rollover_memory"] = (used_memory(client) - before) / BULK
+            print(f"   Redis memory: {figures['rollover_memory']:.0f} bytes more a student")
         except BenchError as exc:
             print(f"\nError: {exc}", file=sys.stderr)
             return 2
