@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import os
 import shutil
 import sys
@@ -18,8 +17,9 @@ from typing import TYPE_CHECKING, Annotated, Any, BinaryIO, Literal, TypeVar, ca
 import typer
 
 from student_registry.cli_accounts import tokens_app, users_app
+from student_registry.cli_base import fail, load_settings, run
 from student_registry.cli_years import rollover, years_app
-from student_registry.settings import Settings, SettingsError
+from student_registry.settings import Settings
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -53,40 +53,6 @@ RedisUrl = Annotated[
     str | None,
     typer.Option("--redis-url", envvar="REDIS_URL", help="Redis to use.", show_envvar=True),
 ]
-
-
-def fail(message: str, code: int = 1) -> typer.Exit:
-    """Print one clear line on stderr and return the exit to raise."""
-    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
-def load_settings(**overrides: Any) -> Settings:
-    """Settings from the environment and options, or exit with the reason."""
-    try:
-        return Settings.from_env(**overrides)
-    except SettingsError as exc:
-        raise fail(str(exc), 2) from None
-
-
-def run(coro_fn: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine to completion, turning an unreachable store into one clear line."""
-    from student_registry.domain.audit import act_as, begin_request, cli_actor
-    from student_registry.errors import StoreUnavailable
-
-    # What the command has imported lives until it exits: spare the collector from scanning it
-    # again at each full collection and at the exit.
-    gc.freeze()
-
-    async def main() -> T:
-        begin_request()
-        act_as(cli_actor())
-        return await coro_fn()
-
-    try:
-        return asyncio.run(main())
-    except StoreUnavailable as exc:
-        raise fail(f"{exc}. Is Redis running? Check --redis-url or REDIS_URL.") from None
 
 
 def _run_for_years(coro_fn: Callable[[], Awaitable[T]]) -> T:

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from student_registry.settings import Settings, SettingsError
+from student_registry.cli_base import fail, load_settings, run
 
 if TYPE_CHECKING:
     from student_registry.domain.accounts import Accounts
@@ -29,28 +28,17 @@ PasswordStdin = Annotated[
 ]
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
 def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T]]) -> T:
     """Run work against the accounts of this Redis; domain errors become one line and exit 1."""
     from student_registry.connection import open_client
     from student_registry.domain.accounts import Accounts
-    from student_registry.domain.audit import act_as, begin_request, cli_actor
     from student_registry.errors import InvalidAccount, RegistryError
     from student_registry.store.accounts_store import AccountsStore
     from student_registry.store.client import close
 
-    try:
-        settings = Settings.from_env(redis_url=redis_url)
-    except SettingsError as exc:
-        raise _fail(str(exc), 2) from None
+    settings = load_settings(redis_url=redis_url)
 
     async def main() -> T:
-        begin_request()
-        act_as(cli_actor())
         client = open_client(settings)
         try:
             accounts = Accounts(
@@ -62,11 +50,11 @@ def _with_accounts(redis_url: str | None, work: Callable[[Accounts], Awaitable[T
             await close(client)
 
     try:
-        return asyncio.run(main())
+        return run(main)
     except InvalidAccount as exc:
-        raise _fail("; ".join(f"{e.path} {e.message}" for e in exc.errors)) from None
+        raise fail("; ".join(f"{e.path} {e.message}" for e in exc.errors)) from None
     except RegistryError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -91,7 +79,7 @@ def create_user(
     from student_registry.domain.accounts import ROLES, UserCreate
 
     if role not in ROLES:
-        raise _fail("--role must be viewer, staff or admin.", 2)
+        raise fail("--role must be viewer, staff or admin.", 2)
     password = _read_password(password_stdin)
     data = UserCreate(email=email, password=password, role=role)
     _with_accounts(redis_url, lambda accounts: accounts.create_user(data))
@@ -137,7 +125,7 @@ def set_role(
     from student_registry.domain.accounts import ROLES
 
     if role not in ROLES:
-        raise _fail("the role must be viewer, staff or admin.", 2)
+        raise fail("the role must be viewer, staff or admin.", 2)
     _patch(email, redis_url, role=role)
 
 

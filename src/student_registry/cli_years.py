@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
-from student_registry.settings import Settings, SettingsError
+from student_registry.cli_base import fail, load_settings, run
 
 if TYPE_CHECKING:
     from student_registry.domain.service import Registry
@@ -30,26 +29,15 @@ RedisUrl = Annotated[
 Year = Annotated[str, typer.Argument(help="A school year, like 2026-2027.", show_default=False)]
 
 
-def _fail(message: str, code: int = 1) -> typer.Exit:
-    typer.secho(f"Error: {message}", err=True, fg=typer.colors.RED)
-    return typer.Exit(code)
-
-
 def _with_registry(redis_url: str | None, work: Callable[[Registry], Awaitable[T]]) -> T:
     """Run work against the registry of this Redis; domain errors become one line and exit 1."""
     from student_registry.connection import open_store
-    from student_registry.domain.audit import act_as, begin_request, cli_actor
     from student_registry.domain.service import Registry
-    from student_registry.errors import InvalidRollover, RegistryError, StoreUnavailable
+    from student_registry.errors import InvalidRollover, RegistryError
 
-    try:
-        settings = Settings.from_env(redis_url=redis_url)
-    except SettingsError as exc:
-        raise _fail(str(exc), 2) from None
+    settings = load_settings(redis_url=redis_url)
 
     async def main() -> T:
-        begin_request()
-        act_as(cli_actor())
         store = open_store(settings)
         try:
             return await work(Registry(store))
@@ -57,21 +45,19 @@ def _with_registry(redis_url: str | None, work: Callable[[Registry], Awaitable[T
             await store.close()
 
     try:
-        return asyncio.run(main())
-    except StoreUnavailable as exc:
-        raise _fail(f"{exc}. Is Redis running? Check --redis-url or REDIS_URL.") from None
+        return run(main)
     except InvalidRollover as exc:
         if not exc.unmapped_courses:
-            raise _fail(str(exc)) from None
+            raise fail(str(exc)) from None
         typer.secho("Courses without a mapping:", err=True, fg=typer.colors.RED)
         for course in exc.unmapped_courses:
             typer.echo(f"  {course}", err=True)
-        raise _fail(
+        raise fail(
             "add a line for each to the mapping (an empty `to` when the class leaves the"
             " school). Nothing was changed."
         ) from None
     except RegistryError as exc:
-        raise _fail(str(exc)) from None
+        raise fail(str(exc)) from None
 
 
 def year_lines(view: YearsView) -> list[str]:
@@ -196,11 +182,11 @@ def rollover(
     try:
         data = mapping.read_bytes()
     except OSError as exc:
-        raise _fail(f"Cannot read {mapping}: {exc.strerror or exc}.", 2) from None
+        raise fail(f"Cannot read {mapping}: {exc.strerror or exc}.", 2) from None
     try:
         courses = read_mapping(data)
     except InvalidRollover as exc:
-        raise _fail(f"{mapping}: {exc}", 2) from None
+        raise fail(f"{mapping}: {exc}", 2) from None
     request = RolloverRequest(
         from_year=from_year,
         to_year=to_year,

@@ -151,6 +151,16 @@ end
 -- members each (much cheaper than five calls a student), what they will be; nil otherwise.
 local pending = nil
 
+-- Adds a row's email and INE to their indexes.
+local function identity_add(row)
+  if row[7] ~= '' then
+    redis.call('HSET', EMAILS, row[7], row[1])
+  end
+  if row[10] ~= '' then
+    redis.call('HSET', INES, row[10], row[1])
+  end
+end
+
 -- `course_key`: the index of the row's course (row[5]), of the row's status. A withdrawn row
 -- of an import is indexed at once: rare, and its hash is written already for the checks.
 local function index_add(row, course_key)
@@ -184,12 +194,7 @@ local function index_add(row, course_key)
   redis.call('ZADD', first, 0, first_member(row[8]))
   redis.call('ZADD', course_key, 0, row[8])
   redis.call('HINCRBY', counts, row[5], 1)
-  if row[7] ~= '' then
-    redis.call('HSET', EMAILS, row[7], row[1])
-  end
-  if row[10] ~= '' then
-    redis.call('HSET', INES, row[10], row[1])
-  end
+  identity_add(row)
 end
 
 -- `course_key`: the index of the course the student leaves (`course`), of its status.
@@ -464,12 +469,7 @@ local function replace(row, student_key, course_key, now, expected_rev, old_cour
     -- A student of another year whose enrolment stays as it was: its hash only changes.
     identity_remove(old)
     write_fields(row, student_key, course_key, at, old.t, false, old.n, true)
-    if row[7] ~= '' then
-      redis.call('HSET', EMAILS, row[7], row[1])
-    end
-    if row[10] ~= '' then
-      redis.call('HSET', INES, row[10], row[1])
-    end
+    identity_add(row)
   else
     -- A student of another year enrolled again, in the live year: its newest enrolment joins
     -- its history (the caller gives the new one's entry date).
