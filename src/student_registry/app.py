@@ -69,6 +69,7 @@ from student_registry.web.i18n import (
 from student_registry.web.languages import language_links, language_middleware
 from student_registry.web.login import LoginController
 from student_registry.web.pages import PageController
+from student_registry.web.year_pages import YearPageController
 
 WEB_DIR = Path(__file__).parent / "web"
 SWAGGER = "/static/vendor/swagger-ui"
@@ -233,6 +234,7 @@ def create_app(settings: Settings | None = None) -> Litestar:
                 ),
                 AccountPageController,
                 AuditPageController,
+                YearPageController,
             ],
             middleware=page_middleware,
             guards=[page_guard],

@@ -216,9 +216,16 @@ class UnknownYear(RegistryError):
 class InvalidRollover(RegistryError):
     """A rollover that cannot apply: courses without a mapping, unknown students, bad years."""
 
-    def __init__(self, message: str, *, unmapped_courses: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        unmapped_courses: list[str] | None = None,
+        unknown_students: list[str] | None = None,
+    ) -> None:
         super().__init__(message)
         self.unmapped_courses = unmapped_courses or []
+        self.unknown_students = unknown_students or []
 
 
 class InvalidAccount(RegistryError):

@@ -233,7 +233,8 @@ class SchoolYears:
         if missing:
             raise InvalidRollover(
                 f"These students are not enrolled in {request.from_year}, so they cannot repeat"
-                f" it: {', '.join(missing)}. Nothing was changed."
+                f" it: {', '.join(missing)}. Nothing was changed.",
+                unknown_students=missing,
             )
         return found
 
