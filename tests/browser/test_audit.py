@@ -62,6 +62,7 @@ async def test_every_page_of_an_administrator_passes_axe(
         "/import",
         "/tokens",
         "/users",
+        "/years",
     ]:
         await page.goto(url)
         await audit(page, f"{url} at {screen}")
