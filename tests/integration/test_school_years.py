@@ -223,6 +223,12 @@ async def test_an_earlier_year_shown_is_read_only_until_the_live_one_is_current(
     problem = assert_problem(await client.post(API, json=student_body(id="n1")), 409)
     assert NEXT_YEAR in problem["detail"]
     assert_problem(await client.patch(f"{API}/a0", json={"last_name": "Zola"}), 409)
+    imported = await client.post(
+        f"{API}/import",
+        content=b"id,first_name,last_name,birth_date,course\nn2,Ada,Lovelace,2009-01-02,6A\n",
+        headers={"Content-Type": "text/csv"},
+    )
+    assert_problem(imported, 409)
     assert (await client.put(f"{YEARS}/current", json={"year": NEXT_YEAR})).status_code == 200
     assert (await client.patch(f"{API}/a0", json={"last_name": "Zola"})).status_code == 200
 

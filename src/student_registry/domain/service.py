@@ -213,6 +213,10 @@ class Registry:
         self.lister = Lister(store, codec)
         self.years = SchoolYears(store, self.audit)
 
+    async def check_writable(self) -> None:
+        """Raise YearClosed while an earlier year than the live one is shown."""
+        await self._live_year()
+
     async def _live_year(self) -> str:
         """The year writes go to. Raises YearClosed while an earlier year is shown."""
         years = await self.store.years()
