@@ -9,6 +9,7 @@ RegistryError
 ├── InvalidSearch           a name search with more words than a search takes
 ├── InvalidImport           a bulk file that cannot be read: its header, encoding or structure
 │   └── ImportTooLarge      a file (or the file in a zip) larger than an import takes
+├── ExportOnlyOption        an import option only a SIECLE or ONDE export takes, with another file
 ├── IdempotencyKeyReused    an Idempotency-Key sent again with another request
 ├── StudentNotFound         no student with that id
 ├── Conflict
@@ -93,6 +94,14 @@ class InvalidImport(RegistryError):
 
 class ImportTooLarge(InvalidImport):
     """A file, or the file a zip holds, larger than the most an import takes."""
+
+
+class ExportOnlyOption(RegistryError):
+    """An import option that only a SIECLE or ONDE export takes, asked with another file."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__("; ".join(f"{e.path}: {e.message}" for e in errors))
+        self.errors = errors
 
 
 class IdempotencyKeyReused(RegistryError):

@@ -170,6 +170,7 @@ async def test_openapi_documents_the_import_choices(client: AsyncTestClient[Lite
         "application/zip",
         "application/xml",
         "text/xml",
+        "multipart/form-data",
     }
     assert "DD/MM/YYYY" in operation["description"]
     assert "/api/v1/students.csv" in spec["paths"]

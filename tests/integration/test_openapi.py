@@ -106,6 +106,20 @@ def test_the_import_documents_each_body_type() -> None:
     assert content["text/csv"]["schema"]["type"] == "string"
     assert content["application/x-ndjson"]["schema"]["type"] == "string"
     assert content["application/json"]["schema"]["type"] == "array"
+    form = content["multipart/form-data"]["schema"]
+    assert (form["type"], form["required"]) == ("object", ["file"])
+    assert {name: part["format"] for name, part in form["properties"].items()} == {
+        "file": "binary",
+        "guardians": "binary",
+    }
+
+
+def test_the_import_documents_withdraw_missing() -> None:
+    operation = DOCUMENT["paths"]["/api/v1/students/import"]["post"]
+    [withdraw] = [p for p in operation["parameters"] if p["name"] == "withdraw_missing"]
+    assert (withdraw["in"], withdraw["schema"]["type"]) == ("query", "boolean")
+    assert "never deletes" in withdraw["description"]
+    assert "withdraw_missing" in operation["responses"]["422"]["description"]
 
 
 def test_only_the_api_operations_ask_for_a_token() -> None:

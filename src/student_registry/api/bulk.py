@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import IO, Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import ClientException, HTTPException, ValidationException
 from litestar.exceptions.http_exceptions import RequestEntityTooLarge
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import (
@@ -30,7 +33,11 @@ from litestar.status_codes import (
 from student_registry.api.problems import problem_responses
 from student_registry.domain.bulk import ImportReport, export_students
 from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, format_of_media_type
-from student_registry.domain.export_import import import_upload, is_export_media_type
+from student_registry.domain.export_import import (
+    import_files,
+    import_upload,
+    is_export_media_type,
+)
 from student_registry.domain.models import STATUS_FILTER, StatusFilter
 from student_registry.domain.service import Registry
 from student_registry.domain.years import YEAR_FILTER
@@ -64,8 +71,19 @@ Body, by `Content-Type`:
   takes its `ELENOET` as id, a new ONDE one its INE (without one: `onde-` and a digest of its
   names and birth date). A student the file would not change is counted as `unchanged`, and
   not written. Failed elements are listed by the line they start on. An export is kept in a
-  temporary file while it arrives (a zip is read from its end), then read. Guardians files are
-  imported with the page or the command line.
+  temporary file while it arrives (a zip is read from its end), then read.
+- `multipart/form-data`: the part `file` holds any of the files above, and the optional part
+  `guardians` the guardians export that goes with a SIECLE or ONDE students export
+  (`ResponsablesAvecAdresses.xml` or its zip, `CSVExtraction Parents.csv`): each student
+  gets the legal guardians it names. A `file` that is not an export is read as CSV, NDJSON or
+  JSON, told from its filename, else from its first bytes; with `guardians` it must be an
+  export.
+
+`withdraw_missing=true` takes the export as the school's full list: the enrolled students it
+does not name (by id or INE) are withdrawn today, with the reason "Absent from the SIECLE
+export" (or ONDE); none is deleted. `withdrawn` counts them (in a dry run: those it would
+withdraw). Only a SIECLE or ONDE students export takes it: with any other file it is a **422**
+problem naming `withdraw_missing`, and nothing is read further or written.
 
 Each row is validated like a registration and written in one atomic step, in batches; ids and
 emails stay unique across the file and the stored students. A row whose id is registered fails,
@@ -83,7 +101,8 @@ problem, answered as soon as the limit is passed, without reading the rest; so i
 file passes the limit once unzipped. With a `Content-Length` above the limit nothing is read or
 written; a body sent without one is counted as it arrives and stopped where it passes the limit:
 the rows before it may have been imported, unless `atomic` or `dry_run` is set (an export is
-imported once it is whole, so none of it is). The command line imports larger files.
+imported once it is whole, so none of it is). A `multipart/form-data` body counts whole: both
+files and their parts' headers. The command line imports larger files.
 """
 
 
@@ -100,11 +119,30 @@ class ImportOperation(Operation):
         export = OpenAPIMediaType(
             schema=Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
         )
+        form = OpenAPIMediaType(
+            schema=Schema(
+                type=OpenAPIType.OBJECT,
+                properties={
+                    "file": Schema(
+                        type=OpenAPIType.STRING,
+                        format=OpenAPIFormat.BINARY,
+                        description="The students: an export, or a CSV, NDJSON or JSON file.",
+                    ),
+                    "guardians": Schema(
+                        type=OpenAPIType.STRING,
+                        format=OpenAPIFormat.BINARY,
+                        description="The guardians export of that students export.",
+                    ),
+                },
+                required=["file"],
+            )
+        )
         self.request_body = RequestBody(
             required=True,
             description="The students: CSV with a header row, NDJSON, or a JSON array; or a"
             " SIECLE students export (ElevesSansAdresses.xml, or the zip holding it), or an ONDE"
-            " one (CSVExtraction.csv, sent as text/csv), told from its content.",
+            " one (CSVExtraction.csv, sent as text/csv), told from its content; or a form with"
+            " the students file and the export's guardians file.",
             content={
                 "text/csv": text,
                 "application/x-ndjson": text,
@@ -112,6 +150,7 @@ class ImportOperation(Operation):
                 "application/zip": export,
                 "application/xml": export,
                 "text/xml": export,
+                "multipart/form-data": form,
             },
         )
 
@@ -119,6 +158,53 @@ class ImportOperation(Operation):
 def import_limit(request: Request[Any, Any, Any]) -> int:
     """The largest body the route of this request takes, from IMPORT_MAX_BYTES."""
     return int(request.route_handler.opt[IMPORT_LIMIT])
+
+
+SEND = (
+    "Send text/csv, application/x-ndjson, application/json, application/zip, application/xml,"
+    " text/xml or multipart/form-data."
+)
+
+
+def _part(value: object) -> IO[bytes] | None:
+    """A form part as a file: an upload, or a part sent without a filename (text)."""
+    if isinstance(value, UploadFile):
+        return value.file
+    if isinstance(value, str) and value:
+        return io.BytesIO(value.encode())
+    return None
+
+
+async def _import_form(
+    request: Request[Any, Any, Any], registry: Registry, **options: Any
+) -> ImportReport:
+    """Import a multipart body: its part `file`, with the part `guardians` if given."""
+    try:
+        form = await request.form()
+    except UnicodeDecodeError:
+        raise ClientException(
+            "A part of the form sent without a filename is not UTF-8 text; send files with one."
+        ) from None
+    try:
+        students = _part(form.get("file"))
+        if students is None:
+            raise ValidationException(
+                "The form has no file.",
+                extra=[{"key": "file", "message": "is required: the students file or export"}],
+            )
+        upload = form.get("file")
+        return await import_files(
+            registry,
+            students,
+            filename=upload.filename if isinstance(upload, UploadFile) else "",
+            guardians=_part(form.get("guardians")),
+            max_bytes=import_limit(request),
+            **options,
+        )
+    finally:
+        for value in form.values():
+            if isinstance(value, UploadFile):
+                await value.close()
 
 
 def too_large(limit: int) -> str:
@@ -201,8 +287,10 @@ class BulkController(Controller):
                     "nothing is written.",
                     413: "The body is larger than the service's IMPORT_MAX_BYTES.",
                     415: "The body is not text/csv, application/x-ndjson, application/json,"
-                    " application/zip, application/xml or text/xml.",
-                    422: "A query parameter is invalid; `errors` names it.",
+                    " application/zip, application/xml, text/xml or multipart/form-data.",
+                    422: "A query parameter is invalid, `withdraw_missing` is asked with a"
+                    " file that is not a SIECLE or ONDE students export, or a form has no"
+                    " `file`; `errors` names it.",
                 },
             ),
         },
@@ -232,27 +320,34 @@ class BulkController(Controller):
                 " student (or of a row before); by default they fail, naming that student."
             ),
         ] = False,
+        withdraw_missing: Annotated[
+            bool,
+            QueryParameter(
+                description="With a full SIECLE or ONDE students export: withdraw the enrolled"
+                " students it does not name (never deletes them)."
+            ),
+        ] = False,
     ) -> Response[ImportReport]:
         """Import students; the report says what was created, updated, skipped or failed."""
         content_type = request.headers.get("content-type", "")
         fmt = format_of_media_type(content_type)
-        if fmt is None and not is_export_media_type(content_type):
-            raise HTTPException(
-                status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                detail="Send text/csv, application/x-ndjson, application/json, "
-                "application/zip, application/xml or text/xml.",
-            )
+        form = request.content_type[0] == RequestEncodingType.MULTI_PART
+        if fmt is None and not form and not is_export_media_type(content_type):
+            raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail=SEND)
+        options: dict[str, Any] = {
+            "on_conflict": on_conflict,
+            "dry_run": dry_run,
+            "atomic": atomic,
+            "allow_duplicates": allow_duplicates,
+            "withdraw_missing": withdraw_missing,
+        }
         try:
-            report = await import_upload(
-                registry,
-                request.stream(),
-                fmt,
-                max_bytes=import_limit(request),
-                on_conflict=on_conflict,
-                dry_run=dry_run,
-                atomic=atomic,
-                allow_duplicates=allow_duplicates,
-            )
+            if form:
+                report = await _import_form(request, registry, **options)
+            else:
+                report = await import_upload(
+                    registry, request.stream(), fmt, max_bytes=import_limit(request), **options
+                )
         except (RequestEntityTooLarge, ImportTooLarge):
             # Raised by the body's stream before its first byte (Content-Length too large) or
             # at the chunk that passes the limit, the rest never read; or by the unzipping.

@@ -32,6 +32,7 @@ from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.validation import explain
 from student_registry.errors import (
     Conflict,
+    ExportOnlyOption,
     FieldError,
     Forbidden,
     IdempotencyKeyReused,
@@ -142,6 +143,7 @@ _DOMAIN: dict[type[RegistryError], tuple[int, str, str]] = {
     StaleCursor: (HTTP_400_BAD_REQUEST, N_("Page no longer available"), "stale-cursor"),
     InvalidSearch: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Invalid request"), "invalid-request"),
     InvalidImport: (HTTP_400_BAD_REQUEST, N_("Unreadable import"), "invalid-import"),
+    ExportOnlyOption: (HTTP_422_UNPROCESSABLE_ENTITY, N_("Invalid request"), "invalid-request"),
     StudentNotFound: (HTTP_404_NOT_FOUND, N_("Student not found"), "not-found"),
     StaleRevision: (HTTP_412_PRECONDITION_FAILED, N_("Precondition failed"), "stale-revision"),
     PossibleDuplicate: (HTTP_409_CONFLICT, N_("Possible duplicate"), "possible-duplicate"),
@@ -208,7 +210,9 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: RegistryError) -> 
             request, status=status, title=title, detail=detail, slug=slug, headers=headers
         )
     errors = (
-        exc.errors if isinstance(exc, InvalidStudent | InvalidAccount | InvalidSearch) else None
+        exc.errors
+        if isinstance(exc, InvalidStudent | InvalidAccount | InvalidSearch | ExportOnlyOption)
+        else None
     )
     detail = "Some fields are invalid; see errors." if errors else str(exc)
     return problem_response(

@@ -20,8 +20,15 @@ from collections.abc import AsyncIterator, Callable
 from typing import IO
 
 from student_registry.domain.bulk import ImportReport, import_students, read_rows
-from student_registry.domain.bulk_formats import Format, ParsedChunk, RowFailure, validate
+from student_registry.domain.bulk_formats import (
+    Format,
+    ParsedChunk,
+    RowFailure,
+    guess_format,
+    validate,
+)
 from student_registry.domain.french_exports.files import (
+    DESCRIPTIONS,
     HEAD_BYTES,
     detect_format,
     read_guardians_export,
@@ -41,7 +48,8 @@ from student_registry.domain.french_exports.records import (
 from student_registry.domain.models import StudentCreate, StudentPatch
 from student_registry.domain.service import Registry, utc_now
 from student_registry.domain.text import fold
-from student_registry.errors import FieldError, InvalidStudent, StudentNotFound
+from student_registry.errors import ExportOnlyOption, FieldError, InvalidStudent, StudentNotFound
+from student_registry.messages import N_
 from student_registry.store.redis_store import ConflictMode, RedisStore
 
 # What an export file starts with; the registry's own files are none of these.
@@ -52,6 +60,12 @@ EXPORT_MEDIA_TYPES = frozenset({"application/zip", "application/xml", "text/xml"
 EXPORT_MODE: ConflictMode = "update"
 # A body is kept in memory up to this size while it is received, then on disk.
 SPOOL_MEMORY = 8 * 1024 * 1024
+CHUNK_BYTES = 64 * 1024
+NO_LONGER_REGISTERED = N_("is no longer registered")
+WITHDRAW_MISSING_NEEDS_EXPORT = N_(
+    "Only a full SIECLE or ONDE students export can withdraw the students it leaves out;"
+    " this file is {description}."
+)
 # The registration's fields: an export's record has more (status and dates), left out until a
 # registration takes them.
 _STUDENT_FIELDS = frozenset(StudentCreate.__struct_fields__)
@@ -60,6 +74,15 @@ _STUDENT_FIELDS = frozenset(StudentCreate.__struct_fields__)
 def is_export(head: bytes) -> bool:
     """Whether a file's first bytes (HEAD_BYTES of them) are those of an export or a zip."""
     return detect_format(head[:HEAD_BYTES]) in EXPORT_HEADS
+
+
+def check_withdraw_missing(head: bytes, *, withdraw_missing: bool) -> None:
+    """Refuse ``withdraw_missing`` for a file whose first bytes are not those of an export:
+    only the school's full list says which students have left."""
+    if withdraw_missing and not is_export(head):
+        description = DESCRIPTIONS[detect_format(head[:HEAD_BYTES])]
+        message = WITHDRAW_MISSING_NEEDS_EXPORT.format(description=description)
+        raise ExportOnlyOption([FieldError("withdraw_missing", message)])
 
 
 def is_export_media_type(content_type: str) -> bool:
@@ -217,7 +240,7 @@ async def _withdraw_missing(
             errors = (
                 exc.errors
                 if isinstance(exc, InvalidStudent)
-                else [FieldError("$", "is no longer registered")]
+                else [FieldError("$", NO_LONGER_REGISTERED)]
             )
             report.failures.append(RowFailure(line=None, id=student.id, errors=errors))
             report.failed += 1
@@ -235,18 +258,69 @@ async def import_upload(
     dry_run: bool = False,
     atomic: bool = False,
     allow_duplicates: bool = False,
+    withdraw_missing: bool = False,
 ) -> ImportReport:
     """Import a body received in chunks: an export (zip, XML, or ONDE's CSV, told from its first
     bytes) through ``import_export``, else rows in ``fmt`` (None for an export's media type)."""
     head, rest = await peek(chunks)
+    check_withdraw_missing(head, withdraw_missing=withdraw_missing)
     if fmt is None or is_export(head):
         read = await read_export_body(head, rest, max_bytes=max_bytes)
         return await import_export(
-            target, read, dry_run=dry_run, atomic=atomic, allow_duplicates=allow_duplicates
+            target,
+            read,
+            dry_run=dry_run,
+            atomic=atomic,
+            allow_duplicates=allow_duplicates,
+            withdraw_missing=withdraw_missing,
         )
     return await import_students(
         target,
         read_rows(prepended(head, rest), fmt),
+        on_conflict=on_conflict,
+        dry_run=dry_run,
+        atomic=atomic,
+        allow_duplicates=allow_duplicates,
+    )
+
+
+async def _file_chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
+    while chunk := await asyncio.to_thread(file.read, CHUNK_BYTES):
+        yield chunk
+
+
+async def import_files(
+    target: Registry | RedisStore,
+    file: IO[bytes],
+    *,
+    filename: str,
+    guardians: IO[bytes] | None = None,
+    max_bytes: int,
+    on_conflict: ConflictMode = "fail",
+    dry_run: bool = False,
+    atomic: bool = False,
+    allow_duplicates: bool = False,
+    withdraw_missing: bool = False,
+) -> ImportReport:
+    """Import uploaded files, kept whole (a form's): an export with its guardians file, or rows
+    in the format the file's name, else its first bytes, say. A guardians file makes the first
+    file an export, as ``withdraw_missing`` needs one."""
+    head = await asyncio.to_thread(file.read, HEAD_BYTES)
+    await asyncio.to_thread(file.seek, 0)
+    check_withdraw_missing(head, withdraw_missing=withdraw_missing)
+    if is_export(head) or guardians is not None:
+        read = await asyncio.to_thread(read_export, file, guardians=guardians, max_bytes=max_bytes)
+        return await import_export(
+            target,
+            read,
+            dry_run=dry_run,
+            atomic=atomic,
+            allow_duplicates=allow_duplicates,
+            withdraw_missing=withdraw_missing,
+        )
+    return await import_students(
+        target,
+        read_rows(_file_chunks(file), guess_format(filename, head)),
         on_conflict=on_conflict,
         dry_run=dry_run,
         atomic=atomic,

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
 
@@ -18,15 +16,16 @@ from litestar.status_codes import (
     HTTP_207_MULTI_STATUS,
     HTTP_400_BAD_REQUEST,
     HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
 )
 
 from student_registry.api.bulk import import_limit
-from student_registry.domain.bulk import export_students, import_students, read_rows
-from student_registry.domain.bulk_formats import MEDIA_TYPES, Format, guess_format
-from student_registry.domain.export_import import import_export, is_export, read_export
+from student_registry.domain.bulk import export_students
+from student_registry.domain.bulk_formats import MEDIA_TYPES, Format
+from student_registry.domain.export_import import import_files
 from student_registry.domain.models import StatusFilter
 from student_registry.domain.service import Registry
-from student_registry.errors import ImportTooLarge, InvalidImport
+from student_registry.errors import ExportOnlyOption, ImportTooLarge, InvalidImport
 from student_registry.security.guards import ROLE
 from student_registry.settings import readable_size
 from student_registry.web.i18n import FIELD_LABELS, translate
@@ -38,20 +37,21 @@ NamePrefix = Annotated[str, QueryParameter(max_length=100)]
 Status = FromQuery[StatusFilter]
 # What a multipart form adds around the file: its boundaries, headers and other fields.
 FORM_OVERHEAD = 64 * 1024
-CHUNK = 64 * 1024
 SHOWN_FAILURES = 100
 
 
 @dataclass
 class ImportForm:
     """The import form: a file (and an export's guardians file), what to do with students
-    already registered (an export always updates them)."""
+    already registered (an export always updates them), and whether a full export withdraws
+    the students it leaves out."""
 
     file: UploadFile
     guardians: UploadFile | None = None
     on_conflict: Literal["fail", "skip", "update"] = "fail"
     dry_run: bool = False
     allow_duplicates: bool = False
+    withdraw_missing: bool = False
 
 
 async def _export(
@@ -66,14 +66,16 @@ async def _export(
     )
 
 
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(CHUNK):
-        yield chunk
-
-
 def _form(request: Request[Any, Any, Any], **context: Any) -> dict[str, Any]:
     limit = readable_size(import_limit(request))
-    return {"report": None, "error": "", "limit": limit, "labels": FIELD_LABELS, **context}
+    return {
+        "report": None,
+        "error": "",
+        "error_title": "",
+        "limit": limit,
+        "labels": FIELD_LABELS,
+        **context,
+    }
 
 
 def _file_too_large(request: Request[Any, Any, Any], exc: RequestEntityTooLarge) -> Template:
@@ -137,28 +139,19 @@ class BulkPageController(Controller):
         data: MultipartBody[ImportForm],
     ) -> Template:
         """Import the uploaded file and show what happened to each row."""
-        head = await data.file.read(CHUNK)
-        await data.file.seek(0)
         guardians = data.guardians if data.guardians and data.guardians.filename else None
         try:
-            if is_export(head) or guardians is not None:
-                read = await asyncio.to_thread(
-                    read_export,
-                    data.file.file,
-                    guardians=guardians.file if guardians else None,
-                    max_bytes=import_limit(request),
-                )
-                report = await import_export(
-                    registry, read, dry_run=data.dry_run, allow_duplicates=data.allow_duplicates
-                )
-            else:
-                report = await import_students(
-                    registry,
-                    read_rows(_chunks(data.file), guess_format(data.file.filename or "", head)),
-                    on_conflict=data.on_conflict,
-                    dry_run=data.dry_run,
-                    allow_duplicates=data.allow_duplicates,
-                )
+            report = await import_files(
+                registry,
+                data.file.file,
+                filename=data.file.filename or "",
+                guardians=guardians.file if guardians else None,
+                max_bytes=import_limit(request),
+                on_conflict=data.on_conflict,
+                dry_run=data.dry_run,
+                allow_duplicates=data.allow_duplicates,
+                withdraw_missing=data.withdraw_missing,
+            )
         except ImportTooLarge:
             return _file_too_large(request, RequestEntityTooLarge())
         except InvalidImport as exc:
@@ -166,6 +159,16 @@ class BulkPageController(Controller):
                 template_name="import.html",
                 status_code=HTTP_400_BAD_REQUEST,
                 context=_form(request, error=translate(str(exc))),
+            )
+        except ExportOnlyOption as exc:
+            return Template(
+                template_name="import.html",
+                status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+                context=_form(
+                    request,
+                    error=" ".join(translate(e.message) for e in exc.errors),
+                    error_title=_("The file was not imported:"),
+                ),
             )
         finally:
             await data.file.close()
