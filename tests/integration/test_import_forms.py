@@ -88,7 +88,11 @@ async def test_a_guardians_file_with_a_file_that_is_no_export_is_a_400_problem(
         IMPORT,
         files={
             "file": ("students.csv", OWN_CSV, "text/csv"),
-            "guardians": ("ResponsablesAvecAdresses.xml", SIECLE_GUARDIANS.read_bytes(), "text/xml"),
+            "guardians": (
+                "ResponsablesAvecAdresses.xml",
+                SIECLE_GUARDIANS.read_bytes(),
+                "text/xml",
+            ),
         },
     )
     assert response.status_code == 400, response.text
@@ -225,3 +229,27 @@ async def test_the_page_refuses_withdraw_missing_with_its_own_csv(client: Client
     assert "The file was not imported:" in answer
     assert "Only a full SIECLE or ONDE students export" in answer
     assert (await client.get(API)).json()["total"] == 0
+
+
+async def test_a_french_page_shows_the_readers_problems_in_french(client: Client) -> None:
+    client.headers["Accept-Language"] = "fr"
+    report = await post_page(
+        client,
+        {"file": ("CSVExtraction.csv", ONDE.read_bytes(), "text/csv")},
+        dry_run="true",
+    )
+    assert report.startswith("207 ")
+    assert "Date naissance\u00a0: obligatoire" in report
+    siecle = await post_page(client, {"file": SIECLE_FORM["file"]}, dry_run="true")
+    assert "doit être une date écrite JJ/MM/AAAA ou AAAA-MM-JJ (reçu" in siecle
+    assert "doit valoir 1 (M) ou 2 (F)" in siecle
+    unreadable = await post_page(
+        client, {"file": ("ElevesSansAdresses.xml", b"<BEE_ELEVES>\n<DONNEES>", "text/xml")}
+    )
+    assert unreadable.startswith("400 ")
+    assert "Ligne 2\u00a0: le XML ne peut pas être lu (" in unreadable
+    refused = await post_page(
+        client, {"file": ("students.csv", OWN_CSV, "text/csv")}, withdraw_missing="true"
+    )
+    assert "Le fichier n’a pas été importé\u00a0:" in refused
+    assert "ce fichier est un fichier CSV aux colonnes du registre." in refused

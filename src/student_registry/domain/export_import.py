@@ -62,6 +62,8 @@ EXPORT_MODE: ConflictMode = "update"
 SPOOL_MEMORY = 8 * 1024 * 1024
 CHUNK_BYTES = 64 * 1024
 NO_LONGER_REGISTERED = N_("is no longer registered")
+# The paths of the guardians file's failures, told from the students file's.
+IN_GUARDIANS_FILE = N_("guardians: {path}")
 WITHDRAW_MISSING_NEEDS_EXPORT = N_(
     "Only a full SIECLE or ONDE students export can withdraw the students it leaves out;"
     " this file is {description}."
@@ -152,7 +154,7 @@ def read_export(
 
 
 def _in_guardians_file(failure: RowFailure) -> RowFailure:
-    errors = [FieldError(f"guardians: {e.path}", e.message) for e in failure.errors]
+    errors = [FieldError(IN_GUARDIANS_FILE.format(path=e.path), e.message) for e in failure.errors]
     return RowFailure(line=failure.line, id=failure.id, errors=errors)
 
 

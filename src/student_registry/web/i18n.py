@@ -19,8 +19,9 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 
-from student_registry.domain import bulk, rules
+from student_registry.domain import bulk, export_import, rules
 from student_registry.domain.dates import DateProblem
+from student_registry.domain.french_exports import files, onde, records, safe_xml, siecle
 from student_registry.domain.listing import SEARCH_WORDS_PROBLEM
 from student_registry.domain.passwords import PASSWORD_TOO_LONG, PASSWORD_TOO_SHORT
 from student_registry.domain.rules import GUARDIANS_MAX
@@ -105,7 +106,41 @@ _TEMPLATES = (
     SEARCH_WORDS_PROBLEM,
     PASSWORD_TOO_SHORT,
     PASSWORD_TOO_LONG,
+    # The administration's exports, as their readers word what they cannot read.
+    records.NOT_A_DATE,
+    siecle.SEX_CODE,
+    siecle.SAME_ELEVE_ID,
+    siecle.NO_PERSON,
+    onde.LINE_TOO_LONG,
+    onde.LINE_UNREADABLE,
+    *onde.MISSING_COLUMNS.values(),
+    onde.NOT_A_SEX,
+    onde.CHILD,
+    # Without a class first: the others would read "no class" as a class.
+    onde.SEVERAL_STUDENTS_NO_CLASS,
+    onde.NO_STUDENT_NO_CLASS,
+    onde.SEVERAL_STUDENTS,
+    onde.NO_STUDENT,
+    safe_xml.HAS_DTD,
+    safe_xml.WRONG_ROOT,
+    safe_xml.TOO_DEEP,
+    safe_xml.TOO_LONG,
+    safe_xml.NOT_XML,
+    safe_xml.UNKNOWN_ENCODING,
+    files.NOT_STUDENTS,
+    files.NOT_GUARDIANS,
+    files.FILE_TOO_LARGE,
+    files.ENTRY_TOO_LARGE,
+    files.ENTRY_UNREADABLE,
+    files.ENTRY_UNOPENABLE,
+    files.ZIP_UNREADABLE,
+    files.NOT_ONE_FILE,
+    files.ZIP_IN_ZIP,
+    export_import.WITHDRAW_MISSING_NEEDS_EXPORT,
+    export_import.IN_GUARDIANS_FILE,
 )
+# Values that are messages themselves (a kind of file, a failure's path), translated in turn.
+_MESSAGE_VALUES = frozenset({"description", "path"})
 
 
 def _pattern(template: str) -> re.Pattern[str]:
@@ -126,7 +161,11 @@ def translate(message: str) -> str:
         return translated
     for pattern, template in _PATTERNS:
         if match := pattern.fullmatch(message):
-            return gettext(template).format(**match.groupdict())
+            values = {
+                name: translate(value) if name in _MESSAGE_VALUES else value
+                for name, value in match.groupdict().items()
+            }
+            return gettext(template).format(**values)
     return translated
 
 

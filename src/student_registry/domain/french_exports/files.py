@@ -20,6 +20,7 @@ from student_registry.domain.french_exports import onde, siecle
 from student_registry.domain.french_exports.onde import ParsedGuardianRows, header_key
 from student_registry.domain.french_exports.records import ParsedGuardians, ParsedStudents
 from student_registry.errors import ImportTooLarge, InvalidImport
+from student_registry.messages import N_
 
 SourceFormat = Literal[
     "siecle_students",
@@ -33,16 +34,28 @@ SourceFormat = Literal[
     "json",
 ]
 DESCRIPTIONS: dict[SourceFormat, str] = {
-    "siecle_students": "a SIECLE students export (BEE_ELEVES)",
-    "siecle_guardians": "a SIECLE guardians export (BEE_RESPONSABLES)",
-    "onde_students": "an ONDE students export",
-    "onde_guardians": "an ONDE guardians export",
-    "zip": "a zip inside the zip",
-    "xml": "an XML file that is not a SIECLE export",
-    "csv": "a CSV file of the registry's own columns",
-    "ndjson": "an NDJSON file",
-    "json": "a JSON file",
+    "siecle_students": N_("a SIECLE students export (BEE_ELEVES)"),
+    "siecle_guardians": N_("a SIECLE guardians export (BEE_RESPONSABLES)"),
+    "onde_students": N_("an ONDE students export"),
+    "onde_guardians": N_("an ONDE guardians export"),
+    "zip": N_("a zip inside the zip"),
+    "xml": N_("an XML file that is not a SIECLE export"),
+    "csv": N_("a CSV file of the registry's own columns"),
+    "ndjson": N_("an NDJSON file"),
+    "json": N_("a JSON file"),
 }
+NOT_STUDENTS = N_("This file is {description}, not a SIECLE or ONDE students export.")
+NOT_GUARDIANS = N_("This file is {description}, not a SIECLE or ONDE guardians export.")
+FILE_TOO_LARGE = N_("The file is larger than the {limit} bytes an import takes.")
+ENTRY_TOO_LARGE = N_("The zip's {name} is larger than the {limit} bytes an import takes.")
+ENTRY_UNREADABLE = N_("The zip's {name} cannot be read ({reason}).")
+ENTRY_UNOPENABLE = N_("The zip's {name} cannot be opened ({reason}).")
+ZIP_UNREADABLE = N_("The zip cannot be read ({reason}).")
+NOT_ONE_FILE = N_(
+    "The zip holds {count} files ({names}); an export's zip holds one, such as {example}."
+)
+ZIP_IN_ZIP = N_("The zip's {name} is itself a zip; give the file inside it.")
+STUDENTS_FILE = "ElevesSansAdresses.xml"
 HEAD_BYTES = 4096  # enough for an XML prolog and root, or a CSV header row
 CHUNK_BYTES = 64 * 1024
 ZIP_MAGIC = b"PK\x03\x04"
@@ -84,12 +97,18 @@ class OpenedExport:
         self.zipped = entry is not None
 
 
-def _counted(chunks: Iterator[bytes], limit: int | None, what: str) -> Iterator[bytes]:
+def _too_large(entry: str | None, limit: int) -> ImportTooLarge:
+    if entry is None:
+        return ImportTooLarge(FILE_TOO_LARGE.format(limit=f"{limit:,}"))
+    return ImportTooLarge(ENTRY_TOO_LARGE.format(name=entry, limit=f"{limit:,}"))
+
+
+def _counted(chunks: Iterator[bytes], limit: int | None, entry: str | None) -> Iterator[bytes]:
     size = 0
     for chunk in chunks:
         size += len(chunk)
         if limit is not None and size > limit:
-            raise ImportTooLarge(f"{what} is larger than the {limit:,} bytes an import takes.")
+            raise _too_large(entry, limit)
         yield chunk
 
 
@@ -104,9 +123,9 @@ def _entry_chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[b
             yield from _read(entry)
     # A damaged header can also send zipfile to a negative offset (ValueError).
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        raise InvalidImport(f"The zip's {info.filename} cannot be read ({exc}).") from None
+        raise InvalidImport(ENTRY_UNREADABLE.format(name=info.filename, reason=exc)) from None
     except (RuntimeError, NotImplementedError) as exc:  # encrypted, or an unknown compression
-        raise InvalidImport(f"The zip's {info.filename} cannot be opened ({exc}).") from None
+        raise InvalidImport(ENTRY_UNOPENABLE.format(name=info.filename, reason=exc)) from None
 
 
 def open_export(file: IO[bytes], *, max_bytes: int | None = None) -> OpenedExport:
@@ -115,30 +134,28 @@ def open_export(file: IO[bytes], *, max_bytes: int | None = None) -> OpenedExpor
     fmt = detect_format(head)
     if fmt != "zip":
         file.seek(0)
-        return OpenedExport(fmt, _counted(_read(file), max_bytes, "The file"), None)
+        return OpenedExport(fmt, _counted(_read(file), max_bytes, None), None)
     file.seek(0)
     try:
         archive = zipfile.ZipFile(file)
         files = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError) as exc:
-        raise InvalidImport(f"The zip cannot be read ({exc}).") from None
+        raise InvalidImport(ZIP_UNREADABLE.format(reason=exc)) from None
     if len(files) != 1:
         names = ", ".join(info.filename for info in files[:5]) or "nothing"
         raise InvalidImport(
-            f"The zip holds {len(files)} files ({names}); an export's zip holds one, "
-            "such as ElevesSansAdresses.xml."
+            NOT_ONE_FILE.format(count=len(files), names=names, example=STUDENTS_FILE)
         )
     info = files[0]
-    what = f"The zip's {info.filename}"
     if max_bytes is not None and info.file_size > max_bytes:
-        raise ImportTooLarge(f"{what} is larger than the {max_bytes:,} bytes an import takes.")
-    chunks = _counted(_entry_chunks(archive, info), max_bytes, what)
+        raise _too_large(info.filename, max_bytes)
+    chunks = _counted(_entry_chunks(archive, info), max_bytes, info.filename)
     first = next(chunks, b"")
     while len(first) < HEAD_BYTES and (more := next(chunks, b"")):
         first += more
     inner = detect_format(first)
     if inner == "zip":
-        raise InvalidImport(f"{what} is itself a zip; give the file inside it.")
+        raise InvalidImport(ZIP_IN_ZIP.format(name=info.filename))
     return OpenedExport(inner, _prepend(first, chunks), info.filename)
 
 
@@ -155,9 +172,7 @@ def read_students_export(file: IO[bytes], *, max_bytes: int | None = None) -> Pa
         return siecle.read_students(opened.chunks)
     if opened.format == "onde_students":
         return onde.read_students(opened.chunks)
-    raise InvalidImport(
-        f"This file is {DESCRIPTIONS[opened.format]}, not a SIECLE or ONDE students export."
-    )
+    raise InvalidImport(NOT_STUDENTS.format(description=DESCRIPTIONS[opened.format]))
 
 
 def read_guardians_export(
@@ -173,6 +188,4 @@ def read_guardians_export(
         return siecle.read_guardians(opened.chunks)
     if opened.format == "onde_guardians":
         return onde.read_guardian_rows(opened.chunks)
-    raise InvalidImport(
-        f"This file is {DESCRIPTIONS[opened.format]}, not a SIECLE or ONDE guardians export."
-    )
+    raise InvalidImport(NOT_GUARDIANS.format(description=DESCRIPTIONS[opened.format]))

@@ -33,6 +33,7 @@ from student_registry.domain.french_exports.records import (
 )
 from student_registry.domain.text import fold
 from student_registry.errors import FieldError, InvalidImport
+from student_registry.messages import N_
 
 STUDENT_COLUMNS: dict[str, str] = {
     "nom eleve": "last_name",
@@ -65,6 +66,30 @@ CHILD_CLASS = "classes enfants"
 STUDENT_HEADERS = ("nom eleve", "prenom eleve")
 GUARDIAN_HEADERS = ("nom responsable", CHILD_LAST_NAME)
 SEXES: dict[str, Sex] = {"M": "M", "F": "F"}
+LINE_TOO_LONG = N_("Line {line} is longer than {size} KiB.")
+LINE_UNREADABLE = N_("Line {line} cannot be read: {reason}.")
+MISSING_COLUMNS = {
+    "students": N_(
+        "The header row of this ONDE students export has no column for: {columns}"
+        " (found: {header})."
+    ),
+    "guardians": N_(
+        "The header row of this ONDE guardians export has no column for: {columns}"
+        " (found: {header})."
+    ),
+}
+NO_CHILD_COLUMNS = N_(
+    "The header row of this ONDE guardians export has no columns 'Nom de famille enfant' and"
+    " 'Prénom enfant'."
+)
+NOT_A_SEX = N_("must be M or F (got {value})")
+NAMES_NO_CHILD = N_("names no child")
+CHILD = N_("child {number}")
+# A child of the guardians file, with its class or without one, that names no single student.
+SEVERAL_STUDENTS = N_("{child} ({course}) names several students: {ids}")
+SEVERAL_STUDENTS_NO_CLASS = N_("{child} (no class) names several students: {ids}")
+NO_STUDENT = N_("{child} ({course}) matches no student")
+NO_STUDENT_NO_CLASS = N_("{child} (no class) matches no student")
 
 
 def header_key(name: str) -> str:
@@ -87,7 +112,7 @@ def _lines(chunks: Iterable[bytes]) -> Iterator[str]:
         if broken:
             raise InvalidImport(f"Line {line} {broken}.")
         if len(pending) > MAX_ROW_BYTES:
-            raise InvalidImport(f"Line {line} is longer than {MAX_ROW_BYTES // 1024} KiB.")
+            raise InvalidImport(LINE_TOO_LONG.format(line=line, size=MAX_ROW_BYTES // 1024))
     if pending:
         yield pending
 
@@ -112,7 +137,7 @@ def _records(chunks: Iterable[bytes]) -> Iterator[tuple[int, list[str]]]:
                 yield start, record
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise InvalidImport(f"Line {start} cannot be read: {exc}.") from None
+        raise InvalidImport(LINE_UNREADABLE.format(line=start, reason=exc)) from None
 
 
 def _chain(first: str, rest: Iterator[str]) -> Iterator[str]:
@@ -132,8 +157,7 @@ def _columns(
     missing = [label for field, label in required.items() if field not in found]
     if missing:
         raise InvalidImport(
-            f"The header row of this ONDE {kind} export has no column for: "
-            f"{', '.join(missing)} (found: {';'.join(header)[:200]})."
+            MISSING_COLUMNS[kind].format(columns=", ".join(missing), header=";".join(header)[:200])
         )
     return found
 
@@ -160,7 +184,7 @@ def read_students(chunks: Iterable[bytes]) -> ParsedStudents:
         birth_date = read_date(cell["birth_date"], names[columns["birth_date"]], problems)
         sex = (cell.get("sex") or "").upper()
         if sex and sex not in SEXES:
-            problems.add(names[columns["sex"]], f"must be M or F (got {sex[:20]!r})")
+            problems.add(names[columns["sex"]], NOT_A_SEX.format(value=repr(sex[:20])))
         if (failure := problems.failure()) is not None:
             parsed.failures.append(failure)
             continue
@@ -228,10 +252,7 @@ def read_guardian_rows(chunks: Iterable[bytes]) -> ParsedGuardianRows:
         )
     )
     if not groups:
-        raise InvalidImport(
-            "The header row of this ONDE guardians export has no columns "
-            "'Nom de famille enfant' and 'Prénom enfant'."
-        )
+        raise InvalidImport(NO_CHILD_COLUMNS)
     for line, record in records:
         cell = {field: _cell(record, columns, field) for field in columns}
         problems = Problems(line, None)
@@ -248,7 +269,7 @@ def read_guardian_rows(chunks: Iterable[bytes]) -> ParsedGuardianRows:
                     Child(last_name=child[0], first_name=child[1], course=child[2] or None)
                 )
         if not children:
-            problems.add("Nom de famille enfant", "names no child")
+            problems.add("Nom de famille enfant", NAMES_NO_CHILD)
         if (failure := problems.failure()) is not None:
             parsed.failures.append(failure)
             continue
@@ -301,18 +322,20 @@ def match_children(parsed: ParsedGuardianRows, students: Iterable[StudentRef]) -
             if len(candidates) > 1 and child.course:
                 in_class = [s for s in candidates if same_text(s.course, child.course)]
                 candidates = in_class or candidates
-            described = f"{child.first_name} {child.last_name} ({child.course or 'no class'})"
+            named = f"{child.first_name} {child.last_name}"
+            path = CHILD.format(number=number)
             if len(candidates) == 1:
                 guardians = found.setdefault(candidates[0].key, [])
                 if len(guardians) < MAX_GUARDIANS and row.guardian not in guardians:
                     guardians.append(row.guardian)
             elif candidates:
                 keys = ", ".join(s.key for s in candidates[:5])
-                errors.append(
-                    FieldError(f"child {number}", f"{described} names several students: {keys}")
-                )
+                several = SEVERAL_STUDENTS if child.course else SEVERAL_STUDENTS_NO_CLASS
+                message = several.format(child=named, course=child.course, ids=keys)
+                errors.append(FieldError(path, message))
             else:
-                errors.append(FieldError(f"child {number}", f"{described} matches no student"))
+                missing = NO_STUDENT if child.course else NO_STUDENT_NO_CLASS
+                errors.append(FieldError(path, missing.format(child=named, course=child.course)))
         if errors:
             result.failures.append(RowFailure(line=row.line, id=None, errors=errors))
     result.links = [StudentGuardians(student=key, guardians=g) for key, g in found.items()]

@@ -18,6 +18,7 @@ from msgspec import Struct
 from student_registry.domain.bulk_formats import RowFailure, to_iso_date
 from student_registry.domain.text import fold
 from student_registry.errors import FieldError
+from student_registry.messages import N_
 
 Sex = Literal["F", "M"]
 Relationship = Literal["mother", "father", "guardian", "other"]
@@ -26,6 +27,7 @@ Status = Literal["enrolled", "withdrawn"]
 MAX_GUARDIANS = 4
 # Fields that say where a record comes from, not what the student is.
 EXPORT_ONLY = ("source_id", "usage_name")
+NOT_A_DATE = N_("must be a date written DD/MM/YYYY or YYYY-MM-DD (got {value})")
 
 
 class Guardian(Struct, kw_only=True):
@@ -117,7 +119,7 @@ def read_date(text: str | None, path: str, problems: Problems) -> date | None:
         except ValueError:
             pass
     shown = text if len(text) <= 40 else text[:37] + "..."
-    problems.add(path, f"must be a date written DD/MM/YYYY or YYYY-MM-DD (got {shown!r})")
+    problems.add(path, NOT_A_DATE.format(value=repr(shown)))
     return None
 
 

@@ -16,10 +16,22 @@ from xml.etree.ElementTree import Element, TreeBuilder
 from xml.parsers import expat
 
 from student_registry.errors import InvalidImport
+from student_registry.messages import N_
 
 # The largest student or guardian element in a real export is about 3 KiB.
 MAX_ELEMENT_CHARS = 64 * 1024
 MAX_DEPTH = 32
+HAS_DTD = N_(
+    "Line {line}: the XML declares a document type (DTD), which an export never does;"
+    " it is refused."
+)
+WRONG_ROOT = N_("The XML's root element is <{name}>, not <{root}>.")
+TOO_DEEP = N_("Line {line}: the XML nests elements more than {depth} deep, which no export does.")
+TOO_LONG = N_(
+    "Line {line}: the <{element}> element goes on past {size} KiB, which no export's does."
+)
+NOT_XML = N_("Line {line}: the XML cannot be read ({reason}).")
+UNKNOWN_ENCODING = N_("The XML's declared encoding cannot be read ({reason}).")
 
 
 class _Reader:
@@ -44,20 +56,15 @@ class _Reader:
         self.parser.buffer_text = True
 
     def refuse_dtd(self, *_: object) -> NoReturn:
-        raise InvalidImport(
-            f"Line {self.parser.CurrentLineNumber}: the XML declares a document type (DTD), "
-            "which an export never does; it is refused."
-        )
+        raise InvalidImport(HAS_DTD.format(line=self.parser.CurrentLineNumber))
 
     def start(self, name: str, attributes: dict[str, str]) -> None:
         if not self.path and name != self.root:
-            raise InvalidImport(f"The XML's root element is <{name}>, not <{self.root}>.")
+            raise InvalidImport(WRONG_ROOT.format(name=name, root=self.root))
         self.path.append(name)
         if len(self.path) > MAX_DEPTH:
-            raise InvalidImport(
-                f"Line {self.parser.CurrentLineNumber}: the XML nests elements more than "
-                f"{MAX_DEPTH} deep, which no export does."
-            )
+            line = self.parser.CurrentLineNumber
+            raise InvalidImport(TOO_DEEP.format(line=line, depth=MAX_DEPTH))
         if self.builder is None and "/".join(self.path) in self.wanted:
             self.builder, self.depth, self.size, self.element = TreeBuilder(), 0, 0, name
             self.line = self.parser.CurrentLineNumber
@@ -84,10 +91,8 @@ class _Reader:
     def grow(self, size: int) -> None:
         self.size += size
         if self.size > MAX_ELEMENT_CHARS:
-            raise InvalidImport(
-                f"Line {self.line}: the <{self.element}> element "
-                f"goes on past {MAX_ELEMENT_CHARS // 1024} KiB, which no export's does."
-            )
+            size = MAX_ELEMENT_CHARS // 1024
+            raise InvalidImport(TOO_LONG.format(line=self.line, element=self.element, size=size))
 
 
 def read_elements(
@@ -108,7 +113,7 @@ def read_elements(
         yield from reader.ready
     except expat.ExpatError as exc:
         reason = expat.ErrorString(exc.code) if exc.code is not None else str(exc)
-        raise InvalidImport(f"Line {exc.lineno}: the XML cannot be read ({reason}).") from None
+        raise InvalidImport(NOT_XML.format(line=exc.lineno, reason=reason)) from None
     except (LookupError, ValueError) as exc:
         # An encoding Python does not know, or one expat cannot use (more than a byte a char).
-        raise InvalidImport(f"The XML's declared encoding cannot be read ({exc}).") from None
+        raise InvalidImport(UNKNOWN_ENCODING.format(reason=exc)) from None

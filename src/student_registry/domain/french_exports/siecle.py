@@ -33,6 +33,7 @@ from student_registry.domain.french_exports.records import (
 )
 from student_registry.domain.french_exports.safe_xml import read_elements
 from student_registry.errors import FieldError
+from student_registry.messages import N_
 
 STUDENTS_ROOT = "BEE_ELEVES"
 GUARDIANS_ROOT = "BEE_RESPONSABLES"
@@ -46,6 +47,9 @@ INACTIVE_CLASS = "Inactifs"
 SEXES: dict[str, Sex] = {"1": "M", "2": "F"}
 RELATIONSHIPS: dict[str, Relationship] = {"10": "mother", "20": "father", "50": "guardian"}
 LEGAL_GUARDIAN = "1"  # NIVEAU_RESPONSABILITE of a legal guardian (2: in charge, 3: contact)
+SEX_CODE = N_("must be 1 (M) or 2 (F) (got {value})")
+SAME_ELEVE_ID = N_("is also the ELEVE_ID of the student on line {line}")
+NO_PERSON = N_("names no PERSONNE with a name (PERSONNE_ID {value})")
 LEGAL_ORDER = ("1", "2")  # RESP_LEGAL of the first and second legal guardian (0: contact)
 
 
@@ -74,7 +78,7 @@ def _student(line: int, element: Element) -> tuple[ImportedStudent | None, Probl
     birth_date = read_date(written_birth_date, "ELEVE/DATE_NAISS", problems)
     sex_code = _text(element, "CODE_SEXE")
     if sex_code is not None and sex_code not in SEXES:
-        problems.add("ELEVE/CODE_SEXE", f"must be 1 (M) or 2 (F) (got {sex_code[:20]!r})")
+        problems.add("ELEVE/CODE_SEXE", SEX_CODE.format(value=repr(sex_code[:20])))
     entry_date = read_date(_text(element, "DATE_ENTREE"), "ELEVE/DATE_ENTREE", problems)
     exit_date = read_date(_text(element, "DATE_SORTIE"), "ELEVE/DATE_SORTIE", problems)
     if problems.errors or first_name is None or birth_date is None:
@@ -123,7 +127,7 @@ def read_students(chunks: Iterable[bytes]) -> ParsedStudents:
         student, problems = _student(line, element)
         if student is not None and student.source_id in found:
             first = parsed.lines[found[student.source_id]]
-            problems.add("ELEVE/@ELEVE_ID", f"is also the ELEVE_ID of the student on line {first}")
+            problems.add("ELEVE/@ELEVE_ID", SAME_ELEVE_ID.format(line=first))
         if (failure := problems.failure()) is not None:
             parsed.failures.append(failure)
         elif student is not None and student.source_id is not None:
@@ -195,7 +199,7 @@ def read_guardians(chunks: Iterable[bytes]) -> ParsedGuardians:
     for link in links:
         name, _, _ = people.get(link.person, ("", None, None))
         if not name:
-            unknown = f"names no PERSONNE with a name (PERSONNE_ID {link.person[:20]!r})"
+            unknown = NO_PERSON.format(value=repr(link.person[:20]))
             parsed.failures.append(
                 RowFailure(
                     line=link.line,
