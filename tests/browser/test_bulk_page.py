@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import anyio
@@ -10,6 +11,7 @@ from playwright.async_api import Page, expect
 
 from tests.browser.helpers import API, ELOISE, seed_student
 
+EXPORTS = Path(__file__).parent.parent / "fixtures" / "french_exports"
 SPREADSHEET = (
     "Student ID;First name;Last name;Date of birth;Course;Email;Notes\n"
     "2024-0001;Éloïse;Durand;17/04/2009;3eB;;front row\n"
@@ -51,6 +53,32 @@ async def test_a_dry_run_from_the_page_writes_nothing(
 
     await expect(page.get_by_role("status")).to_contain_text("Nothing was written.")
     assert (await api.get(f"{API}/2024-0001")).status_code == 404
+
+
+async def test_a_full_siecle_export_withdraws_the_students_it_leaves_out_from_the_page(
+    page: Page, api: httpx.AsyncClient
+) -> None:
+    await seed_student(api, **ELOISE)
+    await page.goto("/import")
+    await page.get_by_label("File (CSV with a header row, NDJSON or JSON)").set_input_files(
+        EXPORTS / "ElevesSansAdresses.xml"
+    )
+    await page.get_by_label("Guardians file of that export").set_input_files(
+        EXPORTS / "ResponsablesAvecAdresses.xml"
+    )
+    withdraw = page.get_by_label("Withdraw the enrolled students this export leaves out")
+    await expect(withdraw).to_have_accessible_description(re.compile("never deleted"))
+    await withdraw.check()
+    await page.get_by_role("button", name="Import").click()
+
+    report = page.get_by_role("alert")
+    await expect(report).to_contain_text("1 enrolled student absent from the export was withdrawn.")
+    stored = (await api.get(f"{API}/{ELOISE['id']}")).json()
+    assert (stored["status"], stored["exit_reason"]) == (
+        "withdrawn",
+        "Absent from the SIECLE export",
+    )
+    assert (await api.get(f"{API}/4101")).json()["guardians"][0]["name"] == "Hélène FICTIF"
 
 
 async def test_the_export_link_downloads_the_filtered_students_as_csv(
