@@ -15,7 +15,9 @@ if [ ! -s "$conf" ]; then
   cat >"$conf" <<CONF
 port 26379
 protected-mode no
-# Names, not addresses: a container that restarts comes back with another address.
+# Names, not addresses: a container that restarts comes back with another address. Sentinel
+# looks a name up in its one thread, a dead node's every second: Docker's DNS answers that at
+# once on the stack's internal network (compose.ha.yaml), where it asks no other resolver.
 sentinel resolve-hostnames yes
 sentinel announce-hostnames yes
 sentinel announce-ip ${SENTINEL_NAME}
