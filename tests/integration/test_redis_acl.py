@@ -18,6 +18,7 @@ from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
 from student_registry.app import create_app
+from student_registry.school_years import next_year
 from student_registry.settings import Settings, SettingsError
 from student_registry.store.client import connect_blocking
 from student_registry.store.redis_store import enrolled_count
@@ -126,6 +127,28 @@ async def test_every_student_route_works_as_the_service_user(
     metrics_client.close()
     deleted = await client.delete(f"{API}/acl-1")
     assert deleted.status_code == 204, deleted.text
+
+
+async def test_the_school_year_routes_work_as_the_service_user(
+    acl_client: AsyncTestClient[Litestar],
+) -> None:
+    client = acl_client
+    for n, course in enumerate(("6A", "3eB")):
+        body = student_body(id=f"y-{n}", first_name=f"Y{n}", course=course)
+        assert (await client.post(API, json=body)).status_code == 201
+    years = (await client.get("/api/v1/years")).json()
+    following = next_year(years["live"])
+    plan = {"from": years["live"], "to": following, "mapping": {"6A": "5A", "3eB": None}}
+    rolled = await client.post("/api/v1/rollover", json=plan)
+    assert rolled.status_code == 200, rolled.text
+    assert (rolled.json()["promoted"], rolled.json()["left"]) == (1, 1)
+    renamed = await client.patch(f"{API}/y-0", json={"last_name": "Zola"})
+    assert renamed.status_code == 200, renamed.text
+    shown = await client.put("/api/v1/years/current", json={"year": years["live"]})
+    assert shown.status_code == 200, shown.text
+    assert (await client.get(API, params={"q": "zola"})).json()["total"] == 1
+    assert (await client.put("/api/v1/years/current", json={"year": following})).status_code == 200
+    assert (await client.delete(f"{API}/y-1")).status_code == 204
 
 
 async def test_users_tokens_and_sessions_work_as_the_service_user(
