@@ -336,3 +336,26 @@ async def test_students_stored_before_years_become_the_current_years(
 async def test_the_year_routes_ask_for_a_token(anonymous_client: Client) -> None:
     assert_problem(await anonymous_client.get(YEARS), 401)
     assert_problem(await anonymous_client.post(ROLLOVER, json=rollover_body()), 401)
+
+
+async def test_an_import_enrols_a_student_of_an_earlier_year_again_from_today(
+    client: Client,
+) -> None:
+    await school(client)
+    assert (await client.post(ROLLOVER, json=rollover_body())).status_code == 200
+    rows = "id,first_name,last_name,birth_date,course\nc0,Fc0,Durand,2009-04-17,2nde A\n"
+    response = await client.post(
+        f"{API}/import",
+        params={"on_conflict": "update"},
+        content=rows.encode(),
+        headers={"Content-Type": "text/csv"},
+    )
+    assert response.status_code == 200, response.text
+    student = (await client.get(f"{API}/c0")).json()
+    assert (student["year"], student["course"], student["status"]) == (
+        NEXT_YEAR,
+        "2nde A",
+        "enrolled",
+    )
+    assert student["entry_date"] == str(datetime.now(UTC).date())
+    assert [e["year"] for e in student["enrolments"]] == [NEXT_YEAR, THIS_YEAR]

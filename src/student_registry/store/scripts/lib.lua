@@ -472,11 +472,11 @@ local function replace(row, student_key, course_key, now, expected_rev, old_cour
     identity_add(row)
   else
     -- A student of another year enrolled again, in the live year: its newest enrolment joins
-    -- its history (the caller gives the new one's entry date).
+    -- its history; the new one is entered today unless the row says when.
     local history = old.h and cjson.decode(old.h) or {}
     table.insert(history, 1, {old.y, old.c, old.n or utc_day(old.t), old.w or '', old.r or ''})
     identity_remove(old)
-    write_fields(row, student_key, course_key, at, old.t, false, nil)
+    write_fields(row, student_key, course_key, at, old.t, false, utc_day(now))
     redis.call('HSET', student_key, 'h', cjson.encode(history))
     redis.call('HDEL', student_key, 'y')
   end
