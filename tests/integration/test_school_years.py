@@ -359,3 +359,31 @@ async def test_an_import_enrols_a_student_of_an_earlier_year_again_from_today(
     )
     assert student["entry_date"] == str(datetime.now(UTC).date())
     assert [e["year"] for e in student["enrolments"]] == [NEXT_YEAR, THIS_YEAR]
+
+
+async def test_a_second_year_rolls_over_like_the_first(client: Client) -> None:
+    """Students rolled into a year roll over out of it the next year."""
+    await school(client)
+    assert (await client.post(ROLLOVER, json=rollover_body(repeat=["a2"]))).status_code == 200
+    await register(client, "n0", "6B")
+    third = next_year(NEXT_YEAR)
+    body = {
+        "from": NEXT_YEAR,
+        "to": third,
+        "mapping": {"5A": "4A", "6A": "5A", "5B": "4B", "6B": "5B"},
+    }
+    response = await client.post(ROLLOVER, json=body)
+    assert response.status_code == 200, response.text
+    assert response.json()["promoted"] == 5
+    assert await ids(client, course="4A") == ["a0", "a1"]
+    assert await ids(client, course="5A") == ["a2"]
+    assert await ids(client, course="4B") == ["b0"]
+    assert await ids(client, course="5B") == ["n0"]
+    student = (await client.get(f"{API}/a0")).json()
+    assert [(e["year"], e["course"]) for e in student["enrolments"]] == [
+        (third, "4A"),
+        (NEXT_YEAR, "5A"),
+        (THIS_YEAR, "6A"),
+    ]
+    assert await ids(client, year=NEXT_YEAR) == ["a0", "a1", "a2", "b0", "n0"]
+    assert await ids(client, year=THIS_YEAR, course="6A") == ["a0", "a1", "a2"]

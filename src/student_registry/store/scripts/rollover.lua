@@ -87,7 +87,10 @@ for _, sort_key in ipairs(members) do
   local key = student_prefix .. id
   local stored = redis.call('HMGET', key, 'c', 'n', 't', 'y', 'h', 'u')
   local course, entered, created, year = stored[1], stored[2], stored[3], stored[4]
-  if created and not year and state.phase == 'enrolled' then
+  -- A student of the from year has no y, or the from year's (it was rolled into it); one this
+  -- rollover moved already has the to year's.
+  local unmoved = created and (not year or year == state.from)
+  if unmoved and state.phase == 'enrolled' then
     local changed = change_time(now, stored[6], created)
     local target = state.mapping[course]
     if repeating[id] or target == nil then
@@ -111,7 +114,7 @@ for _, sort_key in ipairs(members) do
       end
     end
   elseif created and not year then
-    -- A student withdrawn during the year stays in it.
+    -- A student withdrawn during the year stays in it (one rolled into it has its y already).
     redis.call('HSET', key, 'y', state.from)
   end
   state.cursor = sort_key
