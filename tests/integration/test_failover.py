@@ -73,13 +73,16 @@ async def test_the_killed_primary_restarted_rejoins_as_a_replica_and_writes_go_o
 
     rejoined = redis.Redis(port=old_primary, decode_responses=True)
     # The Sentinels turn it into a replica once they see it again: seconds, more on a loaded
-    # machine. What this test proves is that it happens, not how fast.
+    # machine; it confirms writes once its first sync is done (its link is up). What this test
+    # proves is that it happens, not how fast.
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
-        if rejoined.info("replication")["role"] == "slave":
+        replication = rejoined.info("replication")
+        if replication["role"] == "slave" and replication.get("master_link_status") == "up":
             break
         await asyncio.sleep(0.1)
     assert rejoined.info("replication")["role"] == "slave"
+    assert rejoined.info("replication")["master_link_status"] == "up"
     rejoined.close()
     await registry.register_student(parse(student_body(id="s2", first_name="S2"), StudentCreate))
     assert set(await assert_indexes_consistent(ha_store)) == {"s1", "s2"}
