@@ -147,6 +147,25 @@ local function same_person(row)
   return names_of(row) .. row[4]
 end
 
+-- Adds a sort key to a set of indexes (an order index, its first-name index, a course's
+-- index) and counts it in the course (`counts`: course -> number of students).
+local function members_add(order, first, counts, course_key, course, sort_key)
+  redis.call('ZADD', order, 0, sort_key)
+  redis.call('ZADD', first, 0, first_member(sort_key))
+  redis.call('ZADD', course_key, 0, sort_key)
+  redis.call('HINCRBY', counts, course, 1)
+end
+
+-- Removes a sort key from a set of indexes, and the course's count with it once it is 0.
+local function members_remove(order, first, counts, course_key, course, sort_key)
+  redis.call('ZREM', order, sort_key)
+  redis.call('ZREM', first, first_member(sort_key))
+  redis.call('ZREM', course_key, sort_key)
+  if redis.call('HINCRBY', counts, course, -1) <= 0 then
+    redis.call('HDEL', counts, course)
+  end
+end
+
 -- While an import gathers its index writes to apply them at its end, in a few calls of many
 -- members each (much cheaper than five calls a student), what they will be; nil otherwise.
 local pending = nil
@@ -190,22 +209,14 @@ local function index_add(row, course_key)
     return
   end
   local order, first, counts = index_set(is_withdrawn(row))
-  redis.call('ZADD', order, 0, row[8])
-  redis.call('ZADD', first, 0, first_member(row[8]))
-  redis.call('ZADD', course_key, 0, row[8])
-  redis.call('HINCRBY', counts, row[5], 1)
+  members_add(order, first, counts, course_key, row[5], row[8])
   identity_add(row)
 end
 
 -- `course_key`: the index of the course the student leaves (`course`), of its status.
 local function index_remove(sort_key, course, course_key, email_norm, withdrawn)
   local order, first, counts = index_set(withdrawn)
-  redis.call('ZREM', order, sort_key)
-  redis.call('ZREM', first, first_member(sort_key))
-  redis.call('ZREM', course_key, sort_key)
-  if redis.call('HINCRBY', counts, course, -1) <= 0 then
-    redis.call('HDEL', counts, course)
-  end
+  members_remove(order, first, counts, course_key, course, sort_key)
   if email_norm ~= '' then
     redis.call('HDEL', EMAILS, email_norm)
   end
@@ -401,15 +412,9 @@ local function other_years_move(old, new_sort_key)
   for _, enrolment in ipairs(other_years(old)) do
     local year, course, withdrawn = enrolment[1], enrolment[2], enrolment[3]
     local order, first, counts, courses = year_indexes(year, withdrawn)
-    redis.call('ZREM', order, old.sort_key)
-    redis.call('ZREM', first, first_member(old.sort_key))
-    redis.call('ZREM', courses .. course, old.sort_key)
+    members_remove(order, first, counts, courses .. course, course, old.sort_key)
     if new_sort_key then
-      redis.call('ZADD', order, 0, new_sort_key)
-      redis.call('ZADD', first, 0, first_member(new_sort_key))
-      redis.call('ZADD', courses .. course, 0, new_sort_key)
-    elseif redis.call('HINCRBY', counts, course, -1) <= 0 then
-      redis.call('HDEL', counts, course)
+      members_add(order, first, counts, courses .. course, course, new_sort_key)
     end
   end
 end

@@ -21,20 +21,14 @@ local FROM_W = {order = KEYS[6], first = KEYS[7], counts = KEYS[8]}
 local TO = {order = KEYS[9], first = KEYS[10], counts = KEYS[11]}
 local mode = ARGV[1]
 
+-- An index set of the from or to year ({order, first, counts}): members_add and members_remove
+-- (lib.lua) over it.
 local function add(index, course_key, course, sort_key)
-  redis.call('ZADD', index.order, 0, sort_key)
-  redis.call('ZADD', index.first, 0, first_member(sort_key))
-  redis.call('ZADD', course_key, 0, sort_key)
-  redis.call('HINCRBY', index.counts, course, 1)
+  members_add(index.order, index.first, index.counts, course_key, course, sort_key)
 end
 
 local function remove(index, course_key, course, sort_key)
-  redis.call('ZREM', index.order, sort_key)
-  redis.call('ZREM', index.first, first_member(sort_key))
-  redis.call('ZREM', course_key, sort_key)
-  if redis.call('HINCRBY', index.counts, course, -1) <= 0 then
-    redis.call('HDEL', index.counts, course)
-  end
+  members_remove(index.order, index.first, index.counts, course_key, course, sort_key)
 end
 
 if mode == 'start' then
