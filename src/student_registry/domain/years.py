@@ -138,7 +138,7 @@ class SchoolYears:
             raise UnknownYear(year, years.live)
         if year in years.known:
             await self.store.set_years(current=year)
-        elif await self.store.count(year=years.live) == 0 and not await self._any_withdrawn(years):
+        elif not await self.store.course_counts("all", year=years.live):
             fields = {"current": year, "live": year, f"known:{year}": "1"}
             if years.base == years.live and len(years.known) == 1:
                 fields["base"] = year
@@ -147,9 +147,6 @@ class SchoolYears:
             raise UnknownYear(year, years.live)
         await self.audit.record_current_year(year)
         return await self.view()
-
-    async def _any_withdrawn(self, years: Years) -> bool:
-        return bool(await self.store.course_counts("withdrawn", year=years.live))
 
     async def rollover(self, request: RolloverRequest) -> RolloverReport:
         """Count (dry run) or apply a rollover. Raises InvalidRollover (with the courses left
@@ -206,13 +203,14 @@ class SchoolYears:
         mapping: dict[str, str | None] = {}
         problems = []
         for course, target in request.mapping.items():
+            key = compose(course).strip()
             if target is None:
-                mapping[compose(course).strip()] = None
+                mapping[key] = None
                 continue
             text, problem = clean_text("course", target)
             if problem:
                 problems.append(f"{course!r} -> {target!r}: {problem}")
-            mapping[compose(course).strip()] = text
+            mapping[key] = text
         if problems:
             raise InvalidRollover("Some courses of the mapping are invalid: " + "; ".join(problems))
         return mapping
