@@ -11,7 +11,11 @@ import redis.asyncio
 from litestar import Litestar
 from litestar.testing import AsyncTestClient
 
+from student_registry.domain.models import StudentCreate
+from student_registry.domain.service import to_row
 from student_registry.domain.text import fold, make_sort_key
+from student_registry.domain.validation import parse
+from student_registry.errors import YearClosed
 from student_registry.school_years import YearStart, last_day, next_year, year_of
 from student_registry.store import keys
 from student_registry.store.redis_store import RedisStore, RolloverPlan, to_micros
@@ -210,7 +214,7 @@ async def test_a_rollover_cut_short_is_completed_by_running_it_again(
 
 
 async def test_an_earlier_year_shown_is_read_only_until_the_live_one_is_current(
-    client: Client,
+    client: Client, store: RedisStore
 ) -> None:
     await school(client)
     assert (await client.post(ROLLOVER, json=rollover_body())).status_code == 200
@@ -229,6 +233,13 @@ async def test_an_earlier_year_shown_is_read_only_until_the_live_one_is_current(
         headers={"Content-Type": "text/csv"},
     )
     assert_problem(imported, 409)
+    # The command line and the exports' imports write through the store: refused there too.
+    row = to_row(parse(student_body(id="n3"), StudentCreate), "n3")
+    with pytest.raises(YearClosed):
+        await store.import_rows([row], now=datetime.now(UTC), on_conflict="fail", atomic=False)
+    assert (await client.get(f"{API}/n3")).status_code == 404
+    # An erasure may not wait.
+    assert (await client.delete(f"{API}/w0")).status_code == 204
     assert (await client.put(f"{YEARS}/current", json={"year": NEXT_YEAR})).status_code == 200
     assert (await client.patch(f"{API}/a0", json={"last_name": "Zola"})).status_code == 200
 

@@ -177,8 +177,7 @@ _ENROLMENT_CHANGES = ("course", "status", "entry_date", "exit_date", "exit_reaso
 def _enrolling_again(changes: dict[str, object], today: date) -> dict[str, object]:
     """The changes that enrol a student of an earlier year in the live one: enrolled (unless
     the change says otherwise), entered today (unless it says when)."""
-    again: dict[str, object] = {"status": "enrolled", "exit_date": None, "exit_reason": None}
-    again["entry_date"] = today
+    again = {"status": "enrolled", "entry_date": today, "exit_date": None, "exit_reason": None}
     return {**again, **changes}
 
 
@@ -213,12 +212,9 @@ class Registry:
         self.lister = Lister(store, codec)
         self.years = SchoolYears(store, self.audit)
 
-    async def check_writable(self) -> None:
-        """Raise YearClosed while an earlier year than the live one is shown."""
-        await self._live_year()
-
     async def _live_year(self) -> str:
-        """The year writes go to. Raises YearClosed while an earlier year is shown."""
+        """The year writes go to. Raises YearClosed while an earlier year is shown (as read
+        within the last second: the write scripts check it again)."""
         years = await self.store.years()
         if years.current != years.live:
             raise YearClosed(years.current, years.live)
@@ -236,8 +232,8 @@ class Registry:
         idempotency: IdempotencyKey | None = None,
     ) -> StoredStudent:
         """Register a student; a missing id is generated. Raises StudentExists, EmailTaken,
-        IneTaken, or
-        PossibleDuplicate unless `allow_duplicate` (same folded names and birth date).
+        IneTaken, or PossibleDuplicate unless `allow_duplicate` (same folded names and birth
+        date).
 
         With an idempotency key, the same request sent again within 24 h answers the student
         its first run registered; another request under the key raises IdempotencyKeyReused.

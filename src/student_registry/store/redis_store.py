@@ -31,6 +31,7 @@ from student_registry.errors import (
     StoreUnavailable,
     StudentExists,
     StudentNotFound,
+    YearClosed,
 )
 from student_registry.metrics import REDIS_ERRORS
 from student_registry.school_years import DEFAULT_START, YearStart, year_of
@@ -122,6 +123,10 @@ class Trace(NamedTuple):
 # What a write's trail entry says when its caller names nobody (tests, tools).
 NO_TRACE = Trace(actor="", request_id="")
 DAY_MS = 86_400_000
+
+
+# How many values trail_args gives (audit.lua's AUDIT_ARGS).
+TRAIL_ARGS = 4
 
 
 def trail_args(trace: Trace, retention_ms: int, changed: str = "") -> list[str]:
@@ -559,15 +564,21 @@ class RedisStore:
     ) -> Any:
         """Run a write script with the keys of the live year, read again when a rollover moved
         it; the script's arguments end with that year (lib.lua), then `request`'s trail's.
-        Raises RolloverInProgress while a rollover runs."""
+        Raises RolloverInProgress while a rollover runs, YearClosed while an earlier year is
+        the current one (but for a deletion)."""
         years = await self.years()
         for _ in range(3):
             script_keys, args = request(years)
             result = await self._write(
-                script, keys=script_keys, args=[*args[:-4], years.live, *args[-4:]]
+                script,
+                keys=script_keys,
+                args=[*args[:-TRAIL_ARGS], years.live, *args[-TRAIL_ARGS:]],
             )
             if result[0] == "rolling":
                 raise RolloverInProgress()
+            if result[0] == "closed":
+                years = await self.years(fresh=True)
+                raise YearClosed(years.current, years.live)
             if result[0] != "moved":
                 return result
             years = await self.years(fresh=True)

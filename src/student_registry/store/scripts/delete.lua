@@ -7,7 +7,7 @@ local outcome = recorded_outcome(decode_words)
 if outcome then
   return outcome
 end
-local refused = years_refusal()
+local refused = years_refusal(true)
 if refused then
   return refused
 end

@@ -27,20 +27,24 @@ local LIVE, BASE = nil, nil
 
 -- Why a write must not run now: {'rolling'} while a rollover is under way, {'moved'} when the
 -- live year is not the caller's (it read the years before a rollover: it reads them again and
--- sends the write with the new year's keys); nil when it may. A store that has no years yet
--- takes the caller's as its base, live and current year.
-local function years_refusal()
-  local years = redis.call('HMGET', YEARS, 'live', 'base', 'rolling')
+-- sends the write with the new year's keys), {'closed'} while an earlier year is the current
+-- one (its enrolments are history) unless `erasing` (a deletion may run then); nil when it
+-- may. A store that has no years yet takes the caller's as its base, live and current year.
+local function years_refusal(erasing)
+  local years = redis.call('HMGET', YEARS, 'live', 'base', 'rolling', 'current')
   if years[3] then
     return {'rolling'}
   end
   if not years[1] then
     redis.call('HSET', YEARS, 'live', CALLER_YEAR, 'base', CALLER_YEAR, 'current', CALLER_YEAR,
       'known:' .. CALLER_YEAR, '1')
-    years[1], years[2] = CALLER_YEAR, CALLER_YEAR
+    years[1], years[2], years[4] = CALLER_YEAR, CALLER_YEAR, CALLER_YEAR
   end
   if years[1] ~= CALLER_YEAR then
     return {'moved'}
+  end
+  if years[4] and years[4] ~= years[1] and not erasing then
+    return {'closed'}
   end
   LIVE, BASE = years[1], years[2]
   return nil
