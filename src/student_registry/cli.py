@@ -327,7 +327,7 @@ def import_file(
     from student_registry.domain.bulk import import_students, read_rows
     from student_registry.domain.bulk_formats import guess_format
     from student_registry.domain.export_import import is_export
-    from student_registry.errors import InvalidImport
+    from student_registry.errors import Conflict, InvalidImport
 
     try:
         stream = sys.stdin.buffer if str(file) == "-" else file.open("rb")
@@ -369,6 +369,9 @@ def import_file(
             raise fail(f"{file}: {exc}", 2) from None
         except OSError as exc:
             raise fail(f"Cannot read {file}: {exc.strerror or exc}.", 2) from None
+        except Conflict as exc:
+            # An earlier year shown, or a rollover under way: nothing was written.
+            raise fail(str(exc)) from None
         finally:
             stream.close()
             await store.close()
@@ -626,7 +629,7 @@ def _change_status(
     from student_registry.domain.models import StudentPatch
     from student_registry.domain.service import Registry
     from student_registry.domain.validation import parse
-    from student_registry.errors import InvalidStudent, StudentNotFound
+    from student_registry.errors import Conflict, InvalidStudent, StudentNotFound
 
     store = _open_store(redis_url)
 
@@ -642,6 +645,8 @@ def _change_status(
         raise fail("; ".join(f"{e.path} {e.message}" for e in exc.errors)) from None
     except StudentNotFound:
         raise fail(f"No student has the id {student_id!r}.") from None
+    except Conflict as exc:
+        raise fail(str(exc)) from None
     typer.echo(f"{done} {student_id}.")
 
 

@@ -189,3 +189,19 @@ def test_year_commands_have_help_with_examples(command: tuple[str, ...]) -> None
     assert result.exit_code == 0
     assert "student-registry " + " ".join(command) in result.stdout
     assert "--redis-url" in result.stdout
+
+
+@pytest.mark.usefixtures("students")
+def test_imports_and_withdrawals_wait_while_an_earlier_year_is_shown(
+    tmp_path: Path, redis_url: str
+) -> None:
+    assert rollover(tmp_path, redis_url, MAPPING).exit_code == 0
+    assert cli("years", "set-current", this_year(), redis_url=redis_url).exit_code == 0
+    more = write(tmp_path, "more.csv", HEADER + "z9,Zoé,Zola,2012-03-04,6A,\n")
+    result = cli("import", str(more), redis_url=redis_url)
+    assert result.exit_code == 1, result.output
+    assert "Error: The current year is" in result.stderr
+    assert "Traceback" not in result.output
+    result = cli("withdraw", "1", "--date", "2026-11-02", "--reason", "Moved", redis_url=redis_url)
+    assert result.exit_code == 1, result.output
+    assert "Error: The current year is" in result.stderr
